@@ -1,0 +1,3 @@
+from enstream.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,33 @@
+"""Who is acting right now: set by the web middleware, the API authentication and tasks."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: Any = None
+    api_key: Any = None
+    ip: str | None = None
+    via: str = "system"
+
+
+_current: ContextVar[Actor] = ContextVar("audit_actor", default=Actor())  # noqa: B039
+
+
+def current_actor() -> Actor:
+    return _current.get()
+
+
+@contextmanager
+def actor_context(
+    *, user: Any = None, api_key: Any = None, ip: str | None = None, via: str = "system"
+) -> Iterator[Actor]:
+    token = _current.set(Actor(user=user, api_key=api_key, ip=ip, via=via))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)

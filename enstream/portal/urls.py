@@ -1,0 +1,9 @@
+from django.urls import path
+
+from enstream.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
