@@ -24,7 +24,7 @@ services:
 
 test: $(STAMP) services
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
-		$(PY) -m pytest
+		$(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
