@@ -6,4 +6,5 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("health/", views.health, name="health"),
 ]
