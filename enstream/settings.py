@@ -201,6 +201,7 @@ ENSTREAM_KEK_FILE = Path(env_str("ENSTREAM_KEK_FILE") or DATA_DIR / "kek.json")
 ENSTREAM_PKCS11_MODULE = env_str("ENSTREAM_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 ENSTREAM_PKCS11_TOKEN = env_str("ENSTREAM_PKCS11_TOKEN", "enstream")
 ENSTREAM_PKCS11_PIN = env_str("ENSTREAM_PKCS11_PIN")
+ENSTREAM_PKCS11_KEK_LABEL = env_str("ENSTREAM_PKCS11_KEK_LABEL", "enstream-kek")
 # Look-ups by card number use a keyed hash whose key is not the KEK (PCI DSS 3.5.1.1).
 ENSTREAM_LOOKUP_HASH_KEY = env_str("ENSTREAM_LOOKUP_HASH_KEY")
 
@@ -259,6 +260,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "enstream.redaction.RedactingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "enstream.redaction.RedactingExceptionReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
