@@ -33,6 +33,7 @@ __all__ = [
     "I_S16",
     "Scp03Session",
     "build_init_update_response",
+    "check_i_param",
     "kdf",
     "parse_init_update_response",
     "pseudo_random_challenge",
@@ -56,6 +57,11 @@ _S_RMAC = 0x07
 
 SEQUENCE_COUNTER_MAX = 0xFFFFFF
 _ZERO_CHAIN = bytes(16)
+
+
+def check_i_param(i_param: int) -> None:
+    if i_param not in _VALID_I:
+        raise ValueError(f"unsupported SCP03 i parameter {i_param:02X}")
 
 
 def kdf(key: AesKey, constant: int, context: bytes, bits: int) -> bytes:
@@ -144,8 +150,7 @@ class Scp03Session:
     ) -> None:
         if keys.kind != "aes":
             raise ValueError("SCP03 needs an AES key set")
-        if i_param not in _VALID_I:
-            raise ValueError(f"unsupported SCP03 i parameter {i_param:02X}")
+        check_i_param(i_param)
         self.i_param = i_param
         self.s16 = bool(i_param & I_S16)
         self._n = 16 if self.s16 else 8
