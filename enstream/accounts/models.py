@@ -144,3 +144,71 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def can(self, perm: Perm) -> bool:
         return has_perm(self, perm)
+
+
+class InvitationQuerySet(TenantQuerySet):
+    tenant_lookups: ClassVar[dict[str, str]] = {
+        OrgKind.ISSUER: "organisation",
+        OrgKind.MNO: "organisation",
+    }
+
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed offer to join an organisation with a role. The link's token is kept only as
+    a hash, works once and expires."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.organisation}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+# Device models live in their own module; importing them here registers them with the app.
+from enstream.accounts.devices import (  # noqa: E402
+    BackupCode,
+    BackupCodeDevice,
+    EncryptedTOTPDevice,
+)
+
+__all__ = [
+    "BackupCode",
+    "BackupCodeDevice",
+    "EncryptedTOTPDevice",
+    "Invitation",
+    "Organisation",
+    "User",
+]

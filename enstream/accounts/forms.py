@@ -1,0 +1,121 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+
+from enstream.accounts.models import Organisation, User
+from enstream.accounts.roles import ROLES_BY_ORG_KIND, Role
+from enstream.accounts.services import user_password_set
+
+# Far longer than any real password, short enough that hashing it costs nothing special.
+PASSWORD_MAX_LENGTH = 1024
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an active account.",
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+        return code
+
+
+class BackupCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Backup code",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=Organisation.objects.none(), empty_label=None
+    )
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.for_user(actor).filter(is_active=True)
+        self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].initial = actor.organisation_id
+        if not actor.organisation.is_enstream:
+            kinds = {actor.organisation.kind}
+            self.fields["organisation"].widget = forms.HiddenInput()
+        else:
+            kinds = set(organisations.values_list("kind", flat=True))
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if any(value in ROLES_BY_ORG_KIND[kind] for kind in kinds)
+        ]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = ROLES_BY_ORG_KIND[user.organisation.kind]
+        self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
+        self.fields["role"].initial = user.role
+
+
+class AuditedSetPasswordForm(SetPasswordForm):
+    """Django's reset form, saving through the audited service."""
+
+    reason = "reset"
+
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reason=self.reason
+        )
+
+
+class AuditedPasswordChangeForm(PasswordChangeForm):
+    def save(self, commit: bool = True) -> User:
+        return user_password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], reason="changed"
+        )
+
+
+class InvitationAcceptForm(SetPasswordForm):
+    """Choose a password; `user` is the unsaved user-to-be, so the similarity check works."""
+
+    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    field_order = ["full_name", "new_password1", "new_password2"]
