@@ -39,7 +39,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("ENSTREAM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site, behind the second factor (enstream/accounts/admin_site.py).
+    "enstream.accounts.admin_config.EnStreamAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -166,6 +167,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "enstream.accounts.views.locked_out"
+# Wrong second-factor codes count too; never keep what was typed in axes' attempt log.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 OTP_TOTP_ISSUER = "EnStream"
 ENSTREAM_TOTP_ISSUER = env_str("ENSTREAM_TOTP_ISSUER", "EnStream")
