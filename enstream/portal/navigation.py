@@ -45,6 +45,8 @@ MNO = frozenset({OrgKind.MNO})
 NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "portal:dashboard"),
     NavEntry("Audit log", "audit:list", Perm.AUDIT_VIEW, section="Administration"),
+    NavEntry("Users", "accounts:users", Perm.USERS_MANAGE, section="Administration"),
+    NavEntry("My account", "accounts:account", section="Account"),
 ]
 
 
