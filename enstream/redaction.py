@@ -24,7 +24,7 @@ _SPACED_HEX = re.compile(r"(?i)(?<![0-9a-f])(?:[0-9a-f]{2}[ :]){15,}[0-9a-f]{2}(
 # repr() of bytes of 16+ bytes, e.g. a key in a traceback's local variables.
 _BYTES_REPR = re.compile(r"""(?<![A-Za-z0-9_])b(['"])(?:\\x[0-9a-f]{2}|\\.|(?!\1)[^\\]){16,}?\1""")
 # Long base64-like tokens mixing cases and digits: API keys, wrapped keys, TOTP seeds.
-_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])")
 # ICCIDs (ITU-T E.118, telecom prefix 89) carry a Luhn digit too but identify a SIM, not a card;
 # operations need them in logs.
 _ICCID_PREFIX = "89"

@@ -33,16 +33,24 @@ class Command(BaseCommand):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         try:
+            report = None
             if options["retire"] is not None:
                 kek_retire(version=options["retire"])
                 self.stdout.write(f"retired KEK v{options['retire']}")
             elif options["resume"]:
-                self._report(kek_rewrap_all(batch_size=options["batch_size"]))
+                report = kek_rewrap_all(batch_size=options["batch_size"])
             elif not options["status"]:
-                self._report(kek_rotate(batch_size=options["batch_size"]))
+                report = kek_rotate(batch_size=options["batch_size"])
+            if report:
+                self._report(report)
             self._status()
         except KeystoreError as exc:
             raise CommandError(str(exc)) from None
+        if report and report.failed:
+            raise CommandError(
+                f"{sum(report.failed.values())} data keys could not be rewrapped; they stay "
+                "under their old KEK version (see above)"
+            )
 
     def _report(self, report: RotationReport) -> None:
         if report.created_version is not None:
