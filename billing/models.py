@@ -101,7 +101,7 @@ class PricePlanVersion(models.Model):
                 shares_platform_discount=charge.shares_platform_discount,
                 tiers=tuple(TierSpec(t.up_to, t.unit_price) for t in charge.tiers.all()),
             )
-            for charge in self.charges.all()
+            for charge in self.charges.prefetch_related("tiers")
         ]
 
     def band_specs(self) -> list[BandSpec]:
