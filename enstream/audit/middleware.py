@@ -3,8 +3,26 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from enstream.audit.context import actor_context
+from enstream.audit.models import Via
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    # The address the connection came from. Behind a proxy, the proxy must set REMOTE_ADDR
+    # (gunicorn --forwarded-allow-ips): a client-supplied X-Forwarded-For is never trusted.
+    return None if request is None else request.META.get("REMOTE_ADDR")
+
+
+def via_for(request: HttpRequest | None) -> str:
+    if request is None:
+        return Via.SYSTEM
+    if request.path.startswith(reverse("admin:index")):
+        return Via.ADMIN
+    if request.path.startswith("/api/"):
+        return Via.API
+    return Via.WEB
 
 
 class AuditContextMiddleware:
@@ -15,7 +33,7 @@ class AuditContextMiddleware:
         user = getattr(request, "user", None)
         with actor_context(
             user=user if user is not None and user.is_authenticated else None,
-            ip=request.META.get("REMOTE_ADDR"),
-            via="web",
+            ip=client_ip(request),
+            via=via_for(request),
         ):
             return self.get_response(request)

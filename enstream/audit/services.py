@@ -12,7 +12,6 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from enstream.accounts.models import Organisation
 from enstream.audit.chain import GENESIS_HASH, entry_hash
 from enstream.audit.context import Actor, current_actor
 from enstream.audit.models import AuditChainHead, AuditEntry, Outcome, Via
@@ -49,7 +48,7 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
         fields["actor_label"] = fields["actor_label"] or f"API key {prefix}"
         org_id = org_id or getattr(api_key, "organisation_id", None)
     if not fields["actor_label"]:
-        fields["actor_label"] = "system"
+        fields["actor_label"] = "system" if actor.via in (Via.SYSTEM, Via.TASK) else "anonymous"
     fields["actor_organisation_id"] = org_id
     return fields
 
@@ -75,7 +74,7 @@ def _organisation_of(obj: Any) -> int | None:
     if hasattr(obj, "audit_organisation"):
         value = obj.audit_organisation
         return _org_id(value() if callable(value) else value)
-    if isinstance(obj, Organisation):
+    if getattr(getattr(obj, "_meta", None), "label", None) == "accounts.Organisation":
         return obj.pk
     if getattr(obj, "organisation_id", None) is not None:
         return obj.organisation_id
