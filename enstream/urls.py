@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("enstream.accounts.urls")),
+    path("audit/", include("enstream.audit.urls")),
     path("", include("enstream.portal.urls")),
 ]
