@@ -1,0 +1,54 @@
+"""What the commercial API's viewsets share: reads scoped by `for_user`, writes for EnStream
+staff only, and the services' refusals answered in the API's error shape."""
+
+from typing import Any
+
+from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from enstream.accounts.models import User
+from enstream.accounts.roles import OrgKind
+from enstream.api.exceptions import ServiceRefused
+from issuers.errors import CommercialError
+
+
+class StaffWrites(BasePermission):
+    """Issuer and MNO callers (keys or people) only read this data; EnStream staff also
+    write, and the service they call checks their role."""
+
+    message = "Only EnStream staff change commercial data through the API."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        organisation = getattr(request.user, "organisation", None)
+        return organisation is not None and organisation.kind == OrgKind.ENSTREAM
+
+
+def acting_person(request: Request) -> Any:
+    """The person a write is made by: the signed-in user, or the person a staff key acts for."""
+    user = request.user
+    return user if isinstance(user, User) else getattr(user, "person", None)
+
+
+class CommercialViewSet(viewsets.GenericViewSet):
+    def get_queryset(self) -> Any:
+        return self.queryset.for_user(self.request.user)  # type: ignore[union-attr]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CommercialError):
+            exc = ServiceRefused(
+                code=exc.code,
+                message=exc.message,
+                field=exc.field,
+                status_code=exc.status,
+                details=exc.details,
+            )
+        return super().handle_exception(exc)
+
+    def input(self, serializer_class: type, request: Request) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
