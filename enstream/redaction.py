@@ -23,8 +23,12 @@ _LONG_HEX = re.compile(r"(?i)(?<![0-9a-f])(?:0x)?[0-9a-f]{32,}")
 _SPACED_HEX = re.compile(r"(?i)(?<![0-9a-f])(?:[0-9a-f]{2}[ :]){15,}[0-9a-f]{2}(?![0-9a-f])")
 # repr() of bytes of 16+ bytes, e.g. a key in a traceback's local variables.
 _BYTES_REPR = re.compile(r"""(?<![A-Za-z0-9_])b(['"])(?:\\x[0-9a-f]{2}|\\.|(?!\1)[^\\]){16,}?\1""")
-# Long base64-like tokens mixing cases and digits: API keys, wrapped keys, TOTP seeds.
-_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])")
+# Base64-like tokens of 22+ characters (16 bytes and more) that look random (see _is_token):
+# API keys, wrapped keys, TOTP seeds, AES-128 keys.
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{22,}={0,2}(?![A-Za-z0-9+/=_-])")
+# Base32 runs (TOTP seeds in otpauth:// links): 24+ of A-Z and 2-7, which words in capitals
+# rarely reach without a space or an underscore.
+_BASE32 = re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{24,}=*(?![A-Za-z0-9])")
 # ICCIDs (ITU-T E.118, telecom prefix 89) carry a Luhn digit too but identify a SIM, not a card;
 # operations need them in logs.
 _ICCID_PREFIX = "89"
@@ -76,9 +80,16 @@ def _mask_cards(match: re.Match[str]) -> str:
 
 
 def _is_token(match: re.Match[str]) -> str:
+    # Random base64 mixes lower case, upper case and digits, or carries padding or a "+";
+    # identifiers, words and file paths (lower case, "/", "_") do not.
     token = match.group(0)
-    mixed = re.search(r"[a-z]", token) and re.search(r"[A-Z]", token) and re.search(r"\d", token)
-    return "[REDACTED]" if mixed else token
+    lower, upper = re.search(r"[a-z]", token), re.search(r"[A-Z]", token)
+    looks_random = (
+        (lower and upper and re.search(r"\d", token))
+        or token.endswith("=")
+        or ("+" in token and lower and upper)
+    )
+    return "[REDACTED]" if looks_random else token
 
 
 def redact(text: str) -> str:
@@ -86,6 +97,7 @@ def redact(text: str) -> str:
     text = _SPACED_HEX.sub("[REDACTED HEX]", text)
     text = _LONG_HEX.sub("[REDACTED HEX]", text)
     text = _TOKEN.sub(_is_token, text)
+    text = _BASE32.sub("[REDACTED]", text)
     return _DIGIT_RUN.sub(_mask_cards, text)
 
 

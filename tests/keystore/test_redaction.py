@@ -71,8 +71,19 @@ def test_numbers_that_are_not_card_numbers_stay_readable(harmless: str) -> None:
         repr(KEY),
         repr(bytes(range(200, 232))),
         "dGhpcyBpcyBhIHNlY3JldCBrZXkgb2YgMzIgYnl0ZXMh",  # base64 of 32 bytes
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",  # base32, as a TOTP seed in an otpauth:// link
     ],
-    ids=["hex", "lower hex", "0x hex", "spaced hex", "colon hex", "bytes", "bytes escapes", "b64"],
+    ids=[
+        "hex",
+        "lower hex",
+        "0x hex",
+        "spaced hex",
+        "colon hex",
+        "bytes",
+        "bytes escapes",
+        "b64",
+        "b32",
+    ],
 )
 def test_a_key_in_any_common_spelling_is_redacted(written: str) -> None:
     text = redact(f"key={written} loaded")
