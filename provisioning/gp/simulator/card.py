@@ -14,6 +14,7 @@ from provisioning.gp.keys import KeySet
 from provisioning.gp.registry import ISD_AID, CardLifeCycle, LifeCycle, Privilege
 from provisioning.gp.simulator import content as content_commands
 from provisioning.gp.simulator import data as data_commands
+from provisioning.gp.simulator import lifecycle as lifecycle_commands
 from provisioning.gp.simulator.catalog import PAYMENT_PRODUCTS
 from provisioning.gp.simulator.context import Context
 from provisioning.gp.simulator.model import (
@@ -51,8 +52,8 @@ _HANDLERS: dict[int, Handler] = {
     0xE2: data_commands.store_data,
     0xE6: content_commands.install,
     0xE8: content_commands.load,
-    0xE4: content_commands.delete,
-    0xF0: content_commands.set_status,
+    0xE4: lifecycle_commands.delete,
+    0xF0: lifecycle_commands.set_status,
 }
 
 

@@ -1,4 +1,4 @@
-"""Card content management on the virtual card: INSTALL, LOAD, DELETE and SET STATUS.
+"""Card content management on the virtual card: INSTALL (every variant) and LOAD.
 
 Every handler validates everything before it changes anything, so a refused command (any SW
 other than 9000) leaves the card exactly as it was.
@@ -11,7 +11,7 @@ import hashlib
 from provisioning.gp.apdu import CommandAPDU, ResponseAPDU
 from provisioning.gp.errors import GPParseError
 from provisioning.gp.install import SSD_LOAD_FILE, SSD_MODULE, parse_install_parameters
-from provisioning.gp.registry import CardLifeCycle, LifeCycle, Privilege
+from provisioning.gp.registry import LifeCycle, Privilege
 from provisioning.gp.simulator.catalog import parse_cap
 from provisioning.gp.simulator.context import Context, PendingLoad
 from provisioning.gp.simulator.model import (
@@ -23,7 +23,7 @@ from provisioning.gp.simulator.model import (
 )
 from provisioning.gp.tlv import parse_tlvs
 
-__all__ = ["delete", "install", "load", "set_status"]
+__all__ = ["OK", "OK_NO_RECEIPT", "install", "load"]
 
 OK = ResponseAPDU(b"", 0x9000)
 # DELETE and INSTALL answer one 00 byte: "no receipt" (no delegated management here).
@@ -32,13 +32,6 @@ OK_NO_RECEIPT = ResponseAPDU(b"\x00", 0x9000)
 # Simulated footprint of a supplementary security domain (registry entry, key slots).
 SSD_NV = 1_024
 SSD_VOLATILE = 128
-
-_CARD_TRANSITIONS = {
-    CardLifeCycle.OP_READY: {CardLifeCycle.INITIALIZED, CardLifeCycle.SECURED},
-    CardLifeCycle.INITIALIZED: {CardLifeCycle.SECURED},
-    CardLifeCycle.SECURED: {CardLifeCycle.CARD_LOCKED},
-    CardLifeCycle.CARD_LOCKED: {CardLifeCycle.SECURED},
-}
 
 
 class _Fields:
@@ -184,7 +177,7 @@ def _make_selectable(ctx: Context, sd: Application, data: bytes) -> ResponseAPDU
     fields = _Fields(data)
     _, _, aid, raw_privileges, _params, _token = (fields.lv() for _ in range(6))
     fields.end()
-    app = _managed_application(ctx, sd, aid)
+    app = ctx.managed_application(sd, aid)
     if app.lifecycle != LifeCycle.INSTALLED:
         raise CardStatus(0x6985)
     if raw_privileges:
@@ -236,21 +229,12 @@ def _install_for_personalization(ctx: Context, data: bytes) -> ResponseAPDU:
     sd = ctx.session_domain()
     fields = _Fields(data)
     _, _, aid = fields.lv(), fields.lv(), fields.lv()
-    app = _managed_application(ctx, sd, aid)
+    app = ctx.managed_application(sd, aid)
     if app.locked:
         raise CardStatus(0x6985)
     ctx.perso_target = app.aid
     ctx.store_next_block, ctx.store_buffer = 0, b""
     return OK_NO_RECEIPT
-
-
-def _managed_application(ctx: Context, sd: Application, aid: bytes) -> Application:
-    app = ctx.content.applications.get(aid)
-    if app is None or app.aid == ctx.content.isd_aid:
-        raise CardStatus(0x6A88)
-    if not ctx.may_manage(sd, app.associated_sd):
-        raise CardStatus(0x6982)
-    return app
 
 
 # -- LOAD ----------------------------------------------------------------------------------
@@ -286,139 +270,4 @@ def load(ctx: Context, cmd: CommandAPDU) -> ResponseAPDU:
         raise CardStatus(0x6A80)
     ctx.allocate(pending.sd_aid, len(code), 0)
     ctx.content.load_files[package] = LoadFile(package, applets, len(code), pending.sd_aid)
-    return OK
-
-
-# -- DELETE --------------------------------------------------------------------------------
-
-
-def delete(ctx: Context, cmd: CommandAPDU) -> ResponseAPDU:
-    sd = ctx.managing_domain()
-    if cmd.p1 != 0x00 or cmd.p2 not in (0x00, 0x80):
-        raise CardStatus(0x6A86)
-    try:
-        fields = {t.tag: t.value for t in parse_tlvs(cmd.data)}
-    except GPParseError:
-        raise CardStatus(0x6A80) from None
-    if 0x4F in fields:
-        _delete_object(ctx, sd, fields[0x4F], related=cmd.p2 == 0x80)
-    elif 0xD2 in fields:
-        version = fields[0xD2]
-        if len(version) != 1 or len(fields.get(0xD0, b"\x00")) != 1:
-            raise CardStatus(0x6A80)
-        # Key sets stay whole here: D0 (key identifier) narrows nothing further.
-        if sd.keysets is None or sd.keysets.pop(version[0], None) is None:
-            raise CardStatus(0x6A88)
-    else:
-        raise CardStatus(0x6A80)
-    return OK_NO_RECEIPT
-
-
-def _delete_object(ctx: Context, sd: Application, aid: bytes, *, related: bool) -> None:
-    content = ctx.content
-    if aid in (content.isd_aid, sd.aid):
-        raise CardStatus(0x6985)
-    if aid in content.load_files:
-        elf = content.load_files[aid]
-        owner = elf.associated_sd
-        dependants = [a.aid for a in content.applications.values() if a.load_file == aid]
-    elif aid in content.applications:
-        owner = content.applications[aid].associated_sd
-        dependants = content.dependants(aid)
-    else:
-        raise CardStatus(0x6A88)
-    if not ctx.may_manage(sd, owner):
-        raise CardStatus(0x6982)
-    if dependants and not related:
-        raise CardStatus(0x6985)
-    doomed = _closure(content, aid)
-    if any(d in (content.isd_aid, sd.aid) for d in doomed):
-        raise CardStatus(0x6985)
-    for victim in doomed:
-        content.applications.pop(victim, None)
-        content.load_files.pop(victim, None)
-    if ctx.perso_target in doomed:
-        ctx.perso_target = None
-
-
-def _closure(content: CardContent, aid: bytes) -> set[bytes]:
-    """``aid`` and everything that goes with it: instances of a file, the content of a domain."""
-    doomed: set[bytes] = set()
-    todo = [aid]
-    while todo:
-        current = todo.pop()
-        if current in doomed:
-            continue
-        doomed.add(current)
-        todo += [a.aid for a in content.applications.values() if a.load_file == current]
-        if current in content.applications and content.applications[current].is_sd:
-            todo += content.dependants(current)
-    return doomed
-
-
-# -- SET STATUS ----------------------------------------------------------------------------
-
-
-def set_status(ctx: Context, cmd: CommandAPDU) -> ResponseAPDU:
-    if cmd.p1 == 0x80:
-        return _set_card_status(ctx, cmd)
-    if cmd.p1 not in (0x40, 0x60):
-        raise CardStatus(0x6A86)
-    sd = ctx.managing_domain()
-    target = _managed_application(ctx, sd, cmd.data)
-    if target.aid == sd.aid:
-        raise CardStatus(0x6985)
-    with_applications = cmd.p1 == 0x60
-    if with_applications and not target.is_sd:
-        raise CardStatus(0x6A80)
-    new_state = _transition(target, cmd.p2)
-    targets = [target]
-    if with_applications:
-        targets += [
-            ctx.content.applications[aid]
-            for aid in _closure(ctx.content, target.aid)
-            if aid in ctx.content.applications and aid != target.aid
-        ]
-    target.lifecycle = new_state
-    for app in targets[1:]:
-        locking = bool(cmd.p2 & LifeCycle.LOCKED)
-        if app.locked != locking:
-            app.lifecycle = (
-                (app.lifecycle | LifeCycle.LOCKED) if locking else (app.lifecycle & 0x7F)
-            )
-    return OK
-
-
-def _transition(app: Application, p2: int) -> int:
-    if p2 & LifeCycle.LOCKED:
-        if app.locked:
-            raise CardStatus(0x6985)
-        return app.lifecycle | LifeCycle.LOCKED
-    if p2 == 0x00:
-        if not app.locked:
-            raise CardStatus(0x6985)
-        return app.lifecycle & 0x7F
-    # A domain may declare itself personalised; application-specific states belong to the
-    # application itself, not to a security domain.
-    if app.is_sd and p2 == LifeCycle.PERSONALIZED and app.lifecycle == LifeCycle.SELECTABLE:
-        return p2
-    raise CardStatus(0x6A80)
-
-
-def _set_card_status(ctx: Context, cmd: CommandAPDU) -> ResponseAPDU:
-    sd = ctx.session_domain()
-    content = ctx.content
-    if sd.aid != content.isd_aid:
-        raise CardStatus(0x6982)
-    if cmd.data and cmd.data != content.isd_aid:
-        raise CardStatus(0x6A80)
-    try:
-        current, wanted = CardLifeCycle(content.isd.lifecycle), CardLifeCycle(cmd.p2)
-    except ValueError:
-        raise CardStatus(0x6A80) from None
-    if wanted is not CardLifeCycle.TERMINATED and wanted not in _CARD_TRANSITIONS.get(
-        current, set()
-    ):
-        raise CardStatus(0x6985)
-    content.isd.lifecycle = wanted
     return OK

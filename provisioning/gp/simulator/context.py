@@ -73,6 +73,15 @@ class Context:
             return True
         return any(d.aid == sd.aid for d in self.content.domain_chain(associated_sd))
 
+    def managed_application(self, sd: Application, aid: bytes) -> Application:
+        """The application or SSD ``aid`` if ``sd`` governs it: 6A88 unknown, 6982 not its own."""
+        app = self.content.applications.get(aid)
+        if app is None or app.aid == self.content.isd_aid:
+            raise CardStatus(0x6A88)
+        if not self.may_manage(sd, app.associated_sd):
+            raise CardStatus(SW_SECURITY)
+        return app
+
     def sees(self, sd: Application, associated_sd: bytes | None) -> bool:
         """GET STATUS visibility: the ISD and Global Registry domains see everything."""
         if sd.aid == self.content.isd_aid or sd.privileges & Privilege.GLOBAL_REGISTRY:

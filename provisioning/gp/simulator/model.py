@@ -150,6 +150,20 @@ class CardContent:
         files = [f.aid for f in self.load_files.values() if f.associated_sd == sd_aid]
         return [aid for aid in apps if aid != sd_aid] + files
 
+    def closure(self, aid: bytes) -> set[bytes]:
+        """``aid`` and what goes with it: instances of a load file, the content of a domain."""
+        doomed: set[bytes] = set()
+        todo = [aid]
+        while todo:
+            current = todo.pop()
+            if current in doomed:
+                continue
+            doomed.add(current)
+            todo += [a.aid for a in self.applications.values() if a.load_file == current]
+            if current in self.applications and self.applications[current].is_sd:
+                todo += self.dependants(current)
+        return doomed
+
     # -- registry view -------------------------------------------------------------------
 
     def entry(self, app: Application) -> RegistryEntry:
