@@ -14,6 +14,12 @@ from django.test import override_settings
 
 from enstream.keystore.backends import KekBackend, get_backend
 
+# scripts/softhsm_init.sh keeps the token under var/softhsm/ when it cannot use the system's
+# token directory; SoftHSM2 reads SOFTHSM2_CONF when the library first loads.
+_LOCAL_SOFTHSM_CONF = Path(__file__).resolve().parents[2] / "var" / "softhsm" / "softhsm2.conf"
+if "SOFTHSM2_CONF" not in os.environ and _LOCAL_SOFTHSM_CONF.exists():
+    os.environ["SOFTHSM2_CONF"] = str(_LOCAL_SOFTHSM_CONF)
+
 PKCS11_MODULE = os.environ.get("ENSTREAM_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 PKCS11_TOKEN = os.environ.get("ENSTREAM_PKCS11_TEST_TOKEN", "enstream-test")
 PKCS11_PIN = os.environ.get("ENSTREAM_PKCS11_TEST_PIN", "123456")
@@ -25,7 +31,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"SoftHSM2 not available ({reason}); run scripts/softhsm_init.sh")
 
 
-def _destroy_keks(prefix: str) -> None:
+def destroy_keks(prefix: str) -> None:
     from pkcs11 import Attribute, ObjectClass
 
     from enstream.keystore.backends.pkcs11 import _open_session
@@ -67,7 +73,7 @@ def pkcs11_kek() -> Iterator[KekBackend]:
         try:
             yield backend
         finally:
-            _destroy_keks(prefix)
+            destroy_keks(prefix)
 
 
 @pytest.fixture(params=["file", "pkcs11"])

@@ -1,17 +1,21 @@
 """The PKCS#11 backend against SoftHSM2: the KEK never leaves the token."""
 
+import io
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
 from django.test import override_settings
 from pkcs11 import Session
 
 from enstream.keystore import KeystoreError, seal, unseal
 from enstream.keystore.backends import backend_from_settings
 from enstream.keystore.backends.pkcs11 import Pkcs11KekBackend, _open_session
-from tests.keystore.conftest import PKCS11_MODULE, PKCS11_PIN, PKCS11_TOKEN
+from tests.keystore.conftest import PKCS11_MODULE, PKCS11_PIN, PKCS11_TOKEN, destroy_keks
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +103,59 @@ def test_a_secret_sealed_in_the_hsm_does_not_open_with_the_file_kek(
         pytest.raises(KeystoreError),
     ):
         unseal(secret, purpose="accounts.totp", owner="accounts.totp:1")
+
+
+def test_a_forked_worker_opens_its_own_session_and_unwraps(pkcs11_kek: Pkcs11KekBackend) -> None:
+    version = pkcs11_kek.active_version()
+    wrapped = pkcs11_kek.wrap(b"d" * 32, version=version)
+    parent_session = _open_session(PKCS11_MODULE, PKCS11_TOKEN, PKCS11_PIN)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as a Celery prefork worker would be
+        try:
+            unwrapped = pkcs11_kek.unwrap(wrapped, version=version)
+            own = _open_session(PKCS11_MODULE, PKCS11_TOKEN, PKCS11_PIN) is not parent_session
+            os.write(writer, b"ok" if unwrapped == b"d" * 32 and own else b"shared or wrong")
+        except BaseException as exc:
+            os.write(writer, type(exc).__name__.encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    answer = os.read(reader, 100)
+    os.waitpid(pid, 0)
+    assert answer == b"ok"
+    assert pkcs11_kek.unwrap(wrapped, version=version) == b"d" * 32
+
+
+def test_rotate_kek_creates_the_first_kek_in_an_empty_token(pkcs11_kek: Pkcs11KekBackend) -> None:
+    prefix = pkcs11_kek.label_prefix + "-fresh"
+    out = io.StringIO()
+    try:
+        with override_settings(ENSTREAM_PKCS11_KEK_LABEL=prefix):
+            call_command("rotate_kek", stdout=out)
+            secret = seal(b"seed", purpose="accounts.totp", owner="accounts.totp:1")
+            assert secret.kek_version == 1
+    finally:
+        destroy_keks(prefix)
+    assert "created KEK v1" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "check_id"),
+    [
+        ({"ENSTREAM_PKCS11_PIN": None}, "keystore.E002"),
+        ({"ENSTREAM_PKCS11_MODULE": "/nonexistent/libpkcs11.so"}, "keystore.E003"),
+    ],
+    ids=["no PIN", "no module"],
+)
+def test_the_system_check_refuses_an_unusable_hsm_configuration(
+    overrides: dict[str, str | None], check_id: str
+) -> None:
+    settings_ = {
+        "ENSTREAM_KEK_BACKEND": "pkcs11",
+        "ENSTREAM_PKCS11_PIN": "123456",
+        "ENSTREAM_PKCS11_MODULE": PKCS11_MODULE,
+        **overrides,
+    }
+    with override_settings(**settings_):
+        assert check_id in {message.id for message in run_checks()}
