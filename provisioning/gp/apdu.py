@@ -29,7 +29,7 @@ class Transport(Protocol):
     def transmit(self, capdu: bytes) -> bytes: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommandAPDU:
     cla: int
     ins: int
@@ -39,11 +39,16 @@ class CommandAPDU:
     le: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("cla", "ins", "p1", "p2"):
-            v = getattr(self, name)
-            if not 0 <= v <= 0xFF:
-                raise ValueError(f"{name} must be a byte, got {v!r}")
-        object.__setattr__(self, "data", bytes(self.data))
+        if not (
+            0 <= self.cla <= 0xFF
+            and 0 <= self.ins <= 0xFF
+            and 0 <= self.p1 <= 0xFF
+            and 0 <= self.p2 <= 0xFF
+        ):
+            name = next(n for n in ("cla", "ins", "p1", "p2") if not 0 <= getattr(self, n) <= 0xFF)
+            raise ValueError(f"{name} must be a byte, got {getattr(self, name)!r}")
+        if type(self.data) is not bytes:
+            object.__setattr__(self, "data", bytes(self.data))
         if len(self.data) > _EXT_LC_MAX:
             raise ValueError(f"command data of {len(self.data)} bytes exceeds {_EXT_LC_MAX}")
         if self.le is not None:
@@ -133,13 +138,14 @@ class CommandAPDU:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseAPDU:
     data: bytes
     sw: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", bytes(self.data))
+        if type(self.data) is not bytes:
+            object.__setattr__(self, "data", bytes(self.data))
         if not 0 <= self.sw <= 0xFFFF:
             raise ValueError(f"sw must fit two bytes, got {self.sw!r}")
 
@@ -193,18 +199,22 @@ class T0Transport:
         self._transport = transport
 
     def transmit(self, capdu: bytes) -> bytes:
-        command = CommandAPDU.parse(capdu)
-        resp = ResponseAPDU.parse(self._transport.transmit(capdu))
-        if resp.sw1 == 0x6C:
-            corrected = command.with_(le=resp.sw2 or _SHORT_LE_MAX)
-            resp = ResponseAPDU.parse(self._transport.transmit(corrected.to_bytes()))
-        data = bytearray(resp.data)
-        rounds = 0
-        while resp.sw1 == 0x61:
-            rounds += 1
-            if rounds > _MAX_CHAINED_RESPONSES:
-                raise GPError(f"card still answers 61xx after {rounds - 1} GET RESPONSEs")
-            get = CommandAPDU(_get_response_cla(command.cla), 0xC0, 0, 0, le=resp.sw2 or 256)
-            resp = ResponseAPDU.parse(self._transport.transmit(get.to_bytes()))
-            data += resp.data
-        return bytes(data) + resp.sw.to_bytes(2, "big")
+        raw = self._transport.transmit(capdu)
+        if len(raw) < 2:
+            raise GPParseError(f"response APDU: expected at least SW1 SW2, got {len(raw)} bytes")
+        if raw[-2] == 0x6C:
+            corrected = CommandAPDU.parse(capdu).with_(le=raw[-1] or _SHORT_LE_MAX)
+            raw = self._transport.transmit(corrected.to_bytes())
+        if len(raw) < 2 or raw[-2] != 0x61:
+            return ResponseAPDU.parse(raw).to_bytes()
+        data = bytearray(raw[:-2])
+        get_response_cla = _get_response_cla(capdu[0])
+        for _ in range(_MAX_CHAINED_RESPONSES):
+            get = CommandAPDU(get_response_cla, 0xC0, 0, 0, le=raw[-1] or _SHORT_LE_MAX)
+            raw = self._transport.transmit(get.to_bytes())
+            if len(raw) < 2:
+                raise GPParseError("response APDU to GET RESPONSE lacks SW1 SW2")
+            data += raw[:-2]
+            if raw[-2] != 0x61:
+                return bytes(data) + raw[-2:]
+        raise GPError(f"card still answers 61xx after {_MAX_CHAINED_RESPONSES} GET RESPONSEs")

@@ -73,16 +73,16 @@ def pad80(data: bytes, block: int = AES_BLOCK) -> bytes:
 
 def unpad80(data: bytes, block: int = AES_BLOCK) -> bytes:
     """Strict inverse of :func:`pad80`; bad padding raises GPParseError."""
-    if not data or len(data) % block:
+    n = len(data)
+    if not n or n % block:
+        raise GPParseError(f"padding: expected a non-empty multiple of {block} bytes, got {n}")
+    stripped = bytes(data).rstrip(b"\x00")
+    if not stripped or stripped[-1] != 0x80 or n - len(stripped) >= block:
         raise GPParseError(
-            f"padding: expected a non-empty multiple of {block} bytes, got {len(data)}"
+            f"padding: expected 80 00..00 within the last {block} bytes,"
+            f" not at offset {len(stripped) - 1}"
         )
-    end = len(data) - 1
-    while end >= 0 and data[end] == 0 and len(data) - end <= block:
-        end -= 1
-    if end < 0 or data[end] != 0x80 or len(data) - end > block:
-        raise GPParseError(f"padding: expected 80 00..00 in the last block, not at offset {end}")
-    return bytes(data[:end])
+    return stripped[:-1]
 
 
 class _Cbc:
@@ -113,36 +113,49 @@ class _Cbc:
 
 
 class AesKey:
-    """An AES key with its CMAC, ECB and CBC contexts prepared once."""
+    """An AES key whose CMAC, ECB and CBC contexts are each built once, on first use."""
 
-    __slots__ = ("_cbc_dec", "_cbc_enc", "_cmac", "_ecb", "size")
+    __slots__ = ("_algorithm", "_cbc_dec", "_cbc_enc", "_cmac", "_ecb", "size")
 
     def __init__(self, key: bytes) -> None:
         if len(key) not in (16, 24, 32):
             raise ValueError(f"AES keys are 16, 24 or 32 bytes, not {len(key)}")
         self.size = len(key)
-        algorithm = algorithms.AES(bytes(key))
-        self._cmac = CMAC(algorithm)
-        # GP mandates ECB for single blocks: the SCP03 ICV, the KCV, pseudo-random challenges.
-        self._ecb = Cipher(algorithm, modes.ECB()).encryptor()  # noqa: S305
-        self._cbc_enc = _Cbc(algorithm, AES_BLOCK, decrypt=False)
-        self._cbc_dec = _Cbc(algorithm, AES_BLOCK, decrypt=True)
+        self._algorithm = algorithms.AES(bytes(key))
+        # Lazily: a session MAC key never needs the CBC contexts, nor S-ENC the CMAC one.
+        self._cmac: CMAC | None = None
+        self._ecb = None
+        self._cbc_enc: _Cbc | None = None
+        self._cbc_dec: _Cbc | None = None
 
     def cmac(self, data: bytes) -> bytes:
-        mac = self._cmac.copy()
+        base = self._cmac
+        if base is None:
+            base = self._cmac = CMAC(self._algorithm)
+        mac = base.copy()
         mac.update(data)
         return mac.finalize()
 
     def ecb_encrypt(self, data: bytes) -> bytes:
         if len(data) % AES_BLOCK:
             raise ValueError("ECB data must be whole 16-byte blocks")
-        return self._ecb.update(data)
+        ecb = self._ecb
+        if ecb is None:
+            # GP mandates ECB for single blocks: the SCP03 ICV, the KCV, pseudo-random challenges.
+            ecb = self._ecb = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305
+        return ecb.update(data)
 
     def cbc_encrypt(self, data: bytes, iv: bytes = _ZERO16) -> bytes:
-        return self._cbc_enc.run(data, iv)
+        cbc = self._cbc_enc
+        if cbc is None:
+            cbc = self._cbc_enc = _Cbc(self._algorithm, AES_BLOCK, decrypt=False)
+        return cbc.run(data, iv)
 
     def cbc_decrypt(self, data: bytes, iv: bytes = _ZERO16) -> bytes:
-        return self._cbc_dec.run(data, iv)
+        cbc = self._cbc_dec
+        if cbc is None:
+            cbc = self._cbc_dec = _Cbc(self._algorithm, AES_BLOCK, decrypt=True)
+        return cbc.run(data, iv)
 
     def __repr__(self) -> str:
         return f"AesKey(<{self.size * 8}-bit>)"

@@ -50,6 +50,8 @@ _STATIC_FOR = {"mac": "mac", "rmac": "mac", "dek": "dek", "enc": "enc"}
 
 SEQUENCE_COUNTER_MAX = 0xFFFF
 _ZERO8 = bytes(8)
+# Plain ints on the per-command path: IntFlag arithmetic costs more than the DES work here.
+_C_MAC, _C_DEC, _R_MAC = 0x01, 0x02, 0x10
 
 
 def check_i_param(i_param: int) -> None:
@@ -138,6 +140,7 @@ class Scp02Session:
         self.card_cryptogram = self._enc.mac(host_challenge + seq + card_challenge)
         self.host_cryptogram = self._enc.mac(seq + card_challenge + host_challenge)
         self.level: SecurityLevel | None = None
+        self._lv = -1  # int(self.level) once authenticated
         self._icv = _ZERO8  # last C-MAC
         self._ricv = _ZERO8  # last R-MAC
         self._last_command = b""  # stripped command, the start of the next R-MAC input
@@ -148,7 +151,7 @@ class Scp02Session:
     def _check_level(self, level: int) -> SecurityLevel:
         if level not in VALID_LEVELS[2]:
             raise SecureChannelError(f"security level {level:02X} is not valid for SCP02")
-        if level & SecurityLevel.R_MAC and not self.i_param & I_R_MAC:
+        if level & _R_MAC and not self.i_param & I_R_MAC:
             raise SecureChannelError(f"i={self.i_param:02X}: the card does not support R-MAC")
         return SecurityLevel(level)
 
@@ -162,6 +165,7 @@ class Scp02Session:
 
     def _authenticated(self, level: SecurityLevel, mac: bytes) -> None:
         self.level = level
+        self._lv = int(level)
         # E.3.2: the EXTERNAL AUTHENTICATE C-MAC seeds both chains.
         self._ricv = mac
 
@@ -189,10 +193,10 @@ class Scp02Session:
             raise SecureChannelError("host cryptogram is wrong", sw=0x6300)
         self._authenticated(level, mac)
 
-    def _require_auth(self) -> SecurityLevel:
-        if self.level is None:
+    def _require_auth(self) -> int:
+        if self._lv < 0:
             raise SecureChannelError("the secure channel is not authenticated")
-        return self.level
+        return self._lv
 
     def _remember(self, cla: int, ins: int, p1: int, p2: int, plain: bytes) -> None:
         # E.4.5: the R-MAC covers the unprotected command, channel 0, Lc always present.
@@ -201,11 +205,11 @@ class Scp02Session:
     def wrap_command(self, capdu: CommandAPDU) -> CommandAPDU:
         level = self._require_auth()
         self._remember(capdu.cla, capdu.ins, capdu.p1, capdu.p2, capdu.data)
-        if not level & SecurityLevel.C_MAC:
+        if not level & _C_MAC:
             return capdu
         mac = self._mac(capdu.cla, capdu.ins, capdu.p1, capdu.p2, capdu.data)
         data = capdu.data
-        if level & SecurityLevel.C_DECRYPTION and data:
+        if level & _C_DEC and data:
             data = self._enc.cbc_encrypt(pad80(data, DES_BLOCK))
         return CommandAPDU(wire_cla(capdu.cla), capdu.ins, capdu.p1, capdu.p2, data + mac, capdu.le)
 
@@ -213,11 +217,11 @@ class Scp02Session:
         level = self._require_auth()
         plain = capdu.data
         cla = capdu.cla
-        if level & SecurityLevel.C_MAC:
+        if level & _C_MAC:
             if not has_sm_indication(cla) or len(plain) < 8:
                 raise SecureChannelError("command lacks the secure messaging the session requires")
             plain, mac = plain[:-8], plain[-8:]
-            if level & SecurityLevel.C_DECRYPTION and plain:
+            if level & _C_DEC and plain:
                 if len(plain) % DES_BLOCK:
                     raise SecureChannelError("encrypted command data is not whole DES blocks")
                 try:
@@ -240,7 +244,7 @@ class Scp02Session:
     def wrap_response(self, resp: ResponseAPDU) -> ResponseAPDU:
         """Card: with R-MAC, every response (errors too, data dropped) carries an R-MAC."""
         level = self._require_auth()
-        if not level & SecurityLevel.R_MAC:
+        if not level & _R_MAC:
             return resp
         if not rmac_applies(resp.sw):
             resp = ResponseAPDU(b"", resp.sw)
@@ -248,7 +252,7 @@ class Scp02Session:
 
     def unwrap_response(self, resp: ResponseAPDU) -> ResponseAPDU:
         level = self._require_auth()
-        if not level & SecurityLevel.R_MAC:
+        if not level & _R_MAC:
             return resp
         if len(resp.data) < 8:
             raise SecureChannelError(f"response SW {resp.sw:04X} lacks its R-MAC")

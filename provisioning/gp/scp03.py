@@ -57,6 +57,8 @@ _S_RMAC = 0x07
 
 SEQUENCE_COUNTER_MAX = 0xFFFFFF
 _ZERO_CHAIN = bytes(16)
+# Plain ints on the per-command path: IntFlag arithmetic costs more than the AES work here.
+_C_MAC, _C_DEC, _R_MAC, _R_ENC = 0x01, 0x02, 0x10, 0x20
 
 
 def check_i_param(i_param: int) -> None:
@@ -165,6 +167,7 @@ class Scp03Session:
         self.card_cryptogram = kdf(self._s_mac, _CARD_CRYPTOGRAM, context, self._n * 8)
         self.host_cryptogram = kdf(self._s_mac, _HOST_CRYPTOGRAM, context, self._n * 8)
         self.level: SecurityLevel | None = None
+        self._lv = -1  # int(self.level) once authenticated
         self._chain = _ZERO_CHAIN
         self._counter = 0
 
@@ -176,9 +179,9 @@ class Scp03Session:
     def _check_level(self, level: int) -> SecurityLevel:
         if level not in VALID_LEVELS[3]:
             raise SecureChannelError(f"security level {level:02X} is not valid for SCP03")
-        if level & SecurityLevel.R_MAC and not self.i_param & I_R_MAC:
+        if level & _R_MAC and not self.i_param & I_R_MAC:
             raise SecureChannelError(f"i={self.i_param:02X}: the card does not support R-MAC")
-        if level & SecurityLevel.R_ENCRYPTION and not self.i_param & I_R_ENC:
+        if level & _R_ENC and not self.i_param & I_R_ENC:
             raise SecureChannelError(f"i={self.i_param:02X}: the card does not support R-ENC")
         return SecurityLevel(level)
 
@@ -193,6 +196,7 @@ class Scp03Session:
         self._chain = _ZERO_CHAIN
         mac = self._mac(0x84, 0x82, level, 0x00, self.host_cryptogram)
         self.level = level
+        self._lv = int(level)
         self._counter = 0
         return CommandAPDU(0x84, 0x82, level, 0x00, self.host_cryptogram + mac)
 
@@ -213,14 +217,15 @@ class Scp03Session:
         if not compare_digest(cryptogram, self.host_cryptogram):
             raise SecureChannelError("host cryptogram is wrong", sw=0x6300)
         self.level = level
+        self._lv = int(level)
         self._counter = 0
 
     # -- secure messaging ----------------------------------------------------------------
 
-    def _require_auth(self) -> SecurityLevel:
-        if self.level is None:
+    def _require_auth(self) -> int:
+        if self._lv < 0:
             raise SecureChannelError("the secure channel is not authenticated")
-        return self.level
+        return self._lv
 
     def _icv(self, response: bool) -> bytes:
         # R-ENC uses the command's counter block with its first byte set to 80.
@@ -234,10 +239,10 @@ class Scp03Session:
         level = self._require_auth()
         # The counter moves on every command, with or without data (trap: pySim case 1/2 at 03).
         self._counter += 1
-        if not level & SecurityLevel.C_MAC:
+        if not level & _C_MAC:
             return capdu
         data = capdu.data
-        if level & SecurityLevel.C_DECRYPTION and data:
+        if level & _C_DEC and data:
             data = self._s_enc.cbc_encrypt(pad80(data), self._icv(response=False))
         mac = self._mac(capdu.cla, capdu.ins, capdu.p1, capdu.p2, data)
         return CommandAPDU(wire_cla(capdu.cla), capdu.ins, capdu.p1, capdu.p2, data + mac, capdu.le)
@@ -246,14 +251,14 @@ class Scp03Session:
         """Card: verify the C-MAC and decrypt; any failure means the card aborts the session."""
         level = self._require_auth()
         self._counter += 1
-        if not level & SecurityLevel.C_MAC:
+        if not level & _C_MAC:
             return capdu
         if not has_sm_indication(capdu.cla) or len(capdu.data) < self._n:
             raise SecureChannelError("command lacks the secure messaging the session requires")
         body, mac = capdu.data[: -self._n], capdu.data[-self._n :]
         if not compare_digest(self._mac(capdu.cla, capdu.ins, capdu.p1, capdu.p2, body), mac):
             raise SecureChannelError("C-MAC is wrong")
-        if level & SecurityLevel.C_DECRYPTION and body:
+        if level & _C_DEC and body:
             if len(body) % 16:
                 raise SecureChannelError("encrypted command data is not whole AES blocks")
             try:
@@ -265,12 +270,12 @@ class Scp03Session:
     def wrap_response(self, resp: ResponseAPDU) -> ResponseAPDU:
         """Card: R-ENC then R-MAC, only on 9000/62xx/63xx; errors go back as a bare SW."""
         level = self._require_auth()
-        if not level & SecurityLevel.R_MAC:
+        if not level & _R_MAC:
             return resp
         if not rmac_applies(resp.sw):
             return ResponseAPDU(b"", resp.sw)
         body = resp.data
-        if level & SecurityLevel.R_ENCRYPTION and body:
+        if level & _R_ENC and body:
             body = self._s_enc.cbc_encrypt(pad80(body), self._icv(response=True))
         sw = resp.sw.to_bytes(2, "big")
         mac = self._s_rmac.cmac(self._chain + body + sw)[: self._n]
@@ -279,7 +284,7 @@ class Scp03Session:
     def unwrap_response(self, resp: ResponseAPDU) -> ResponseAPDU:
         """Host: verify the R-MAC and decrypt; an error SW legitimately carries no R-MAC."""
         level = self._require_auth()
-        if not level & SecurityLevel.R_MAC or not rmac_applies(resp.sw):
+        if not level & _R_MAC or not rmac_applies(resp.sw):
             return resp
         if len(resp.data) < self._n:
             raise SecureChannelError(f"response SW {resp.sw:04X} lacks its R-MAC")
@@ -287,7 +292,7 @@ class Scp03Session:
         expected = self._s_rmac.cmac(self._chain + body + resp.sw.to_bytes(2, "big"))
         if not compare_digest(expected[: self._n], mac):
             raise SecureChannelError("R-MAC is wrong")
-        if level & SecurityLevel.R_ENCRYPTION and body:
+        if level & _R_ENC and body:
             if len(body) % 16:
                 raise SecureChannelError("encrypted response data is not whole AES blocks")
             try:
