@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "enstream.audit",
     "enstream.keystore",
     "enstream.portal",
+    "enstream.apikeys",
+    "enstream.webhooks",
     "issuers",
     "mno",
     "provisioning",
@@ -234,11 +236,44 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE["apikeys.purge_idempotency_records"] = {
+    "task": "enstream.apikeys.tasks.purge_idempotency_records",
+    "schedule": 3600,
+    "options": {"expires": 3000},
+}
+CELERY_BEAT_SCHEDULE["webhooks.requeue_webhook_deliveries"] = {
+    "task": "enstream.webhooks.tasks.requeue_webhook_deliveries",
+    "schedule": 300,
+    "options": {"expires": 240},
+}
+CELERY_BEAT_SCHEDULE["webhooks.expire_webhook_secrets"] = {
+    "task": "enstream.webhooks.tasks.expire_webhook_secrets",
+    "schedule": 3600,
+    "options": {"expires": 3000},
+}
+
+# API platform: keys, rate limits, idempotency, webhooks (docs/api.md).
+# The pepper keyed into every API key hash; unset, a 0600 file in ENSTREAM_DATA_DIR.
+ENSTREAM_API_KEY_PEPPER = env_str("ENSTREAM_API_KEY_PEPPER")
+ENSTREAM_API_RATE_LIMIT = env_str("ENSTREAM_API_RATE_LIMIT", "120/minute")
+ENSTREAM_TRUSTED_PROXIES = env_list("ENSTREAM_TRUSTED_PROXIES", [])
+ENSTREAM_IDEMPOTENCY_DAYS = env_int("ENSTREAM_IDEMPOTENCY_DAYS", 7)
+ENSTREAM_WEBHOOK_MAX_ATTEMPTS = env_int("ENSTREAM_WEBHOOK_MAX_ATTEMPTS", 12)
+ENSTREAM_WEBHOOK_RETRY_BASE_SECONDS = env_int("ENSTREAM_WEBHOOK_RETRY_BASE_SECONDS", 30)
+ENSTREAM_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("ENSTREAM_WEBHOOK_DISABLE_AFTER_FAILURES", 10)
+ENSTREAM_WEBHOOK_DISABLE_AFTER_DAYS = env_int("ENSTREAM_WEBHOOK_DISABLE_AFTER_DAYS", 3)
+ENSTREAM_WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("ENSTREAM_WEBHOOK_ALLOW_HTTP_LOOPBACK", DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # An API key first; a portal session only past the second factor (docs/api.md).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "enstream.api.authentication.ApiKeyAuthentication",
+        "enstream.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["enstream.api.throttling.ApiKeyRateThrottle"],
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "enstream.api.exceptions.api_exception_handler",
 }
@@ -249,6 +284,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "enstream.api.schema.add_error_responses",
+    ],
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,10 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("enstream.accounts.urls")),
     path("api/v1/", include("enstream.api.urls")),
     path("audit/", include("enstream.audit.urls")),
+    path("api-keys/", include("enstream.apikeys.urls")),
+    path("webhooks/", include("enstream.webhooks.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("enstream.portal.urls")),
 ]
