@@ -46,6 +46,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "portal:dashboard"),
     NavEntry("Audit log", "audit:list", Perm.AUDIT_VIEW, section="Administration"),
     NavEntry("Users", "accounts:users", Perm.USERS_MANAGE, section="Administration"),
+    NavEntry("API keys", "apikeys:list", Perm.API_KEYS_MANAGE, section="Administration"),
+    NavEntry("Webhooks", "webhooks:list", Perm.WEBHOOKS_MANAGE, ISSUER, section="Administration"),
     NavEntry("My account", "accounts:account", section="Account"),
 ]
 
