@@ -126,7 +126,8 @@ class VirtualCard:
         content = CardContent(
             isd_aid=isd_aid,
             cplc=_default_cplc(serial),
-            iin=bytes.fromhex("42"),
+            # Issuer identification: telecom (89), Canada (302).
+            iin=bytes.fromhex("893020"),
             cin=serial,
             gp_version=gp_version,
             contactless=contactless,
@@ -227,6 +228,14 @@ class VirtualCard:
     @property
     def isd_aid(self) -> bytes:
         return self._content.isd_aid
+
+    @property
+    def total_nv(self) -> int:
+        return self._content.total_nv
+
+    @property
+    def total_volatile(self) -> int:
+        return self._content.total_volatile
 
     @property
     def free_nv(self) -> int:
