@@ -82,7 +82,7 @@ def test_padding_round_trips(data, block):
     assert unpad80(pad80(data, block), block) == data
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.sampled_from([16, 24, 32]).flatmap(lambda n: st.binary(min_size=n, max_size=n)),
     st.lists(st.tuples(st.binary(min_size=16, max_size=16), st.integers(1, 6)), max_size=6),

@@ -103,18 +103,18 @@ _two_byte_tags = st.builds(
 _primitive = st.builds(
     Tlv,
     st.one_of(_one_byte_tags, _two_byte_tags).filter(lambda t: not (t >> 8 or t) & 0x20),
-    st.binary(max_size=300),
+    st.binary(max_size=140),
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(_primitive, max_size=5))
 def test_any_sequence_of_tlvs_round_trips(tlvs):
     raw = b"".join(t.to_bytes() for t in tlvs)
     assert parse_tlvs(raw) == tlvs
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=64))
 def test_any_bytes_either_parse_or_raise_a_parse_error(raw):
     try:
