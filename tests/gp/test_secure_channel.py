@@ -158,3 +158,16 @@ def test_a_closed_channel_refuses_to_send():
         channel.transmit(h("80CA006600"))
     with pytest.raises(SecureChannelError, match="closed"):
         channel.encrypt_key(os.urandom(16))
+
+
+@pytest.mark.parametrize(("scp", "kind", "i_param"), [(3, "aes", 0x70), (2, "des", 0x75)])
+def test_extended_length_commands_are_wrapped_and_unwrapped(scp, kind, i_param):
+    keys = KeySet.single(os.urandom(16), kind=kind)
+    state = CardSecureChannel(keys, scp=scp, i_param=i_param, sequence_counter=0, sd_aid=SD_AID)
+    card = EchoCard(state)
+    level = SecurityLevel(0x33 if scp == 3 else 0x13)
+    channel = open_secure_channel(card, keys, scp=scp, security_level=level, i_param=i_param)
+    data = os.urandom(600)
+    command = b"\x80\x40\x00\x00\x00" + len(data).to_bytes(2, "big") + data + b"\x00\x00"
+    assert channel.transmit(command) == data + b"\x90\x00"
+    assert card.received == [command]
