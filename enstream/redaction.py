@@ -15,14 +15,19 @@ from typing import Any
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-# Digit groups joined by single spaces or dashes, as card numbers are written (4111 1111 ...).
-_DIGIT_RUN = re.compile(r"(?<![\d])\d+(?:[ -]\d+)*(?![\d])")
+# 13+ digits, in groups joined by single spaces or dashes as card numbers are written
+# (4111 1111 ...); _mask_cards looks for the card number among the groups.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,}")
 # 32+ hex digits: AES/3DES keys, key blobs, cryptograms long enough to matter.
 _LONG_HEX = re.compile(r"(?i)(?<![0-9a-f])(?:0x)?[0-9a-f]{32,}")
 # 16+ hex bytes written with separators: hex dumps of keys (40 41 42 ... / 40:41:42:...).
 _SPACED_HEX = re.compile(r"(?i)(?<![0-9a-f])(?:[0-9a-f]{2}[ :]){15,}[0-9a-f]{2}(?![0-9a-f])")
-# repr() of bytes of 16+ bytes, e.g. a key in a traceback's local variables.
-_BYTES_REPR = re.compile(r"""(?<![A-Za-z0-9_])b(['"])(?:\\x[0-9a-f]{2}|\\.|(?!\1)[^\\]){16,}?\1""")
+# repr() of 16+ bytes, e.g. a key in a traceback's local variables. Each alternative starts
+# differently, so a string with no closing quote cannot make the match backtrack exponentially.
+_BYTES_REPR = re.compile(
+    r"""(?<![A-Za-z0-9_])b(?:'(?:\\x[0-9a-f]{2}|\\[^x]|[^\\']){16,}'"""
+    r"""|"(?:\\x[0-9a-f]{2}|\\[^x]|[^\\"]){16,}")"""
+)
 # Base64-like tokens of 22+ characters (16 bytes and more) that look random (see _is_token):
 # API keys, wrapped keys, TOTP seeds, AES-128 keys.
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{22,}={0,2}(?![A-Za-z0-9+/=_-])")
@@ -34,47 +39,37 @@ _BASE32 = re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{24,}=*(?![A-Za-z0-9])")
 _ICCID_PREFIX = "89"
 
 
+# Luhn doubles every second digit from the right, subtracting 9 above 9: 0->0, 1->2 ... 9->9.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    odd = sum(map(int, digits[-1::-2]))
+    even = sum(map(int, digits[-2::-2].translate(_DOUBLED)))
+    return (odd + even) % 10 == 0
 
 
 def _is_pan(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and not digits.startswith(_ICCID_PREFIX) and luhn_valid(digits)
+    return not digits.startswith(_ICCID_PREFIX) and luhn_valid(digits)
 
 
 def _mask_cards(match: re.Match[str]) -> str:
     """Mask every Luhn-valid 13-19 digit span made of whole groups of the run."""
     run = match.group(0)
-    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run)]
+    spans = [m.span() for m in re.finditer(r"\d+", run)]
     out: list[str] = []
-    cursor = 0
-    start = 0
-    while start < len(groups):
-        end = start
+    cursor = start = 0
+    while start < len(spans):
         digits = ""
-        masked = False
-        while end < len(groups):
-            digits += run[groups[end][0] : groups[end][1]]
+        for end in range(start, len(spans)):
+            digits += run[spans[end][0] : spans[end][1]]
             if len(digits) > 19:
                 break
-            if _is_pan(digits):
-                out.append(run[cursor : groups[start][0]])
-                out.append(f"[PAN ****{digits[-4:]}]")
-                cursor = groups[end][1]
-                start = end + 1
-                masked = True
+            if len(digits) >= 13 and _is_pan(digits):
+                out += [run[cursor : spans[start][0]], f"[PAN ****{digits[-4:]}]"]
+                cursor, start = spans[end][1], end
                 break
-            end += 1
-        if not masked:
-            start += 1
+        start += 1
     out.append(run[cursor:])
     return "".join(out)
 
@@ -110,10 +105,12 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Clean a record in place: its message, exception text, stack and `extra` strings."""
     try:
         message = record.getMessage()
-    except Exception:  # the call was malformed: drop its arguments
+        malformed = False
+    except Exception:  # logging would print the arguments with its error report: drop them
         message = f"{record.msg!s} (arguments dropped: they did not fit the format)"
+        malformed = True
     cleaned = redact(message)
-    if cleaned != message or record.args:
+    if cleaned != message or malformed:
         record.msg, record.args = cleaned, None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)

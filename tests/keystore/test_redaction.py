@@ -209,3 +209,24 @@ def test_django_uses_the_redacting_reporter_and_filter() -> None:
     assert issubclass(get_exception_reporter_class(request), RedactingExceptionReporter)
     assert isinstance(get_default_exception_reporter_filter(), RedactingExceptionReporterFilter)
     assert issubclass(RedactingExceptionReporter, ExceptionReporter)
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "b'" + "\\x41" * 5000,  # an unclosed bytes repr
+        'b"' + "\\x41a" * 5000,
+        " ".join(["aa"] * 20000) + "a",
+        "12-" * 5000,
+        "A1b" * 10000 + "====",
+    ],
+    ids=["unclosed bytes", "unclosed bytes in double quotes", "hex pairs", "digit pairs", "b64"],
+)
+def test_a_hostile_line_is_redacted_without_runaway_backtracking(hostile: str) -> None:
+    assert isinstance(redact(hostile), str)
+
+
+def test_a_bytes_repr_holding_quotes_and_escapes_is_redacted() -> None:
+    key = b"\x00'\"\\\n" + bytes(range(65, 80))
+    assert repr(key) not in redact(f"key {key!r} and more")
