@@ -10,8 +10,9 @@ objects keep their contexts for their whole life:
   first block (encryption) or its first output block (decryption). The results are exactly
   CBC(IV, data), without a new context per message.
 
-Key objects are not thread-safe (sessions are not shared between threads) and never show their
-key in repr.
+CMAC and ECB calls keep no state between messages and may be shared between threads; the CBC
+contexts do (their last block), so an object used for CBC belongs to one session. Key objects
+never show their key in repr.
 
 3DES: cryptography >= 43 moved TripleDES to ``hazmat.decrepit`` and deprecates 8- and 16-byte
 keys, so every DES key is expanded to its 24-byte equivalent (K1K2 -> K1K2K1, K -> KKK).

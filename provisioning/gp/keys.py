@@ -69,13 +69,18 @@ class KeySet:
         return {"enc": check(self.enc), "mac": check(self.mac), "dek": check(self.dek)}
 
     def aes(self, name: str) -> AesKey:
-        """Prepared AES contexts for a static key, built once per key set (KDF and DEK use)."""
+        """Prepared contexts for a static key, built once per key set.
+
+        Callers use only the stateless operations on them (CMAC, ECB), so a key set can be
+        shared between threads; CBC needs a key object of its own.
+        """
         cached = self._cache.get(name)
         if cached is None:
             cached = self._cache[name] = AesKey(getattr(self, name))
         return cached  # type: ignore[return-value]
 
     def des(self, name: str) -> Des3Key:
+        """As :meth:`aes`, for 3DES key sets (ECB only)."""
         cached = self._cache.get(f"des-{name}")
         if cached is None:
             cached = self._cache[f"des-{name}"] = Des3Key(getattr(self, name))

@@ -62,10 +62,13 @@ def check_i_param(i_param: int) -> None:
 def session_keys(keys: KeySet, sequence_counter: int) -> dict[str, bytes]:
     """3DES-CBC (zero ICV) of ``constant || seq (2 bytes) || 00 x 12`` under the static key."""
     seq = sequence_counter.to_bytes(2, "big")
-    return {
-        name: keys.des(_STATIC_FOR[name]).cbc_encrypt(const + seq + bytes(12))
-        for name, const in _CONSTANTS.items()
-    }
+    derived = {}
+    for name, const in _CONSTANTS.items():
+        # CBC over two blocks written as ECB: the KeySet's shared contexts stay stateless.
+        static = keys.des(_STATIC_FOR[name])
+        first = static.ecb_encrypt(const + seq + bytes(4))
+        derived[name] = first + static.ecb_encrypt(first)  # second block is 00 x 8
+    return derived
 
 
 def pseudo_random_challenge(keys: KeySet, sequence_counter: int, sd_aid: bytes) -> bytes:

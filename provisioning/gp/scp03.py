@@ -162,7 +162,8 @@ class Scp03Session:
         self._s_enc = AesKey(derived["enc"])
         self._s_mac = AesKey(derived["mac"])
         self._s_rmac = AesKey(derived["rmac"])
-        self._dek = keys.aes("dek")
+        self._keys = keys
+        self._dek_key: AesKey | None = None
         context = host_challenge + card_challenge
         self.card_cryptogram = kdf(self._s_mac, _CARD_CRYPTOGRAM, context, self._n * 8)
         self.host_cryptogram = kdf(self._s_mac, _HOST_CRYPTOGRAM, context, self._n * 8)
@@ -302,6 +303,13 @@ class Scp03Session:
         return ResponseAPDU(body, resp.sw)
 
     # -- sensitive data (static Key-DEK, AES-CBC, zero ICV) ------------------------------
+
+    @property
+    def _dek(self) -> AesKey:
+        # Per session: CBC contexts carry state, so they are never shared through the KeySet.
+        if self._dek_key is None:
+            self._dek_key = AesKey(self._keys.dek)
+        return self._dek_key
 
     def encrypt_key(self, key: bytes) -> bytes:
         """A key value for PUT KEY / STORE DATA; 24-byte keys get 8 padding bytes (zeros)."""
