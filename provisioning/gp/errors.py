@@ -33,6 +33,7 @@ _EXACT = {
     0x6281: "warning: part of returned data may be corrupted",
     0x6282: "warning: end of file or record reached before reading Le bytes",
     0x6283: "warning: selected file invalidated (application locked)",
+    0x6300: "authentication failed (EXTERNAL AUTHENTICATE: wrong host cryptogram)",
     0x6310: "more data available (send the command again for the next occurrence)",
     0x6400: "execution error: no precise diagnosis, non-volatile memory unchanged",
     0x6581: "memory failure",

@@ -9,6 +9,7 @@ from provisioning.gp import GPError, GPParseError, SecureChannelError, sw_meanin
     ("sw", "words"),
     [
         (0x9000, "success"),
+        (0x6300, "host cryptogram"),
         (0x6310, "more data"),
         (0x6581, "memory failure"),
         (0x6700, "wrong length"),
