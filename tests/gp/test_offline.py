@@ -14,7 +14,8 @@ from provisioning.gp import (
     prepare_session,
 )
 from tests.gp.echo_card import SD_AID, EchoCard
-from tests.gp.vectors import PYSIM_ISD_R, PYSIM_SCP03
+from tests.gp.transcripts import PYSIM_ISD_R
+from tests.gp.vectors_scp03_pysim import PYSIM_SCP03
 
 SCRIPT = [
     bytes.fromhex(c)

@@ -17,7 +17,8 @@ from provisioning.gp import (
     start_session,
 )
 from provisioning.gp.scp02 import Scp02Session, parse_init_update_response, session_keys
-from tests.gp.vectors import GP_TEST_KEY, SCP02
+from tests.gp.transcripts import GP_TEST_KEY
+from tests.gp.vectors_scp02 import SCP02
 
 WITH_KEYS = [t for t in SCP02 if t.session_keys]
 

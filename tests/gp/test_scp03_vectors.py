@@ -15,7 +15,10 @@ from provisioning.gp.scp03 import (
     pseudo_random_challenge,
     session_keys,
 )
-from tests.gp.vectors import GP_TEST_KEY, KAOH_SCP03, PYSIM_SCP03, S16_AND_CARD_SCP03
+from tests.gp.transcripts import GP_TEST_KEY
+from tests.gp.vectors_scp03_kaoh import KAOH_SCP03
+from tests.gp.vectors_scp03_pysim import PYSIM_SCP03
+from tests.gp.vectors_scp03_s16 import S16_AND_CARD_SCP03
 
 ALL = PYSIM_SCP03 + KAOH_SCP03 + S16_AND_CARD_SCP03
 WITH_EXCHANGES = [t for t in ALL if t.exchanges]

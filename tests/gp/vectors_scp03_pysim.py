@@ -1,0 +1,325 @@
+"""pySim SCP03 transcripts (globalplatform.md §2.1)."""
+
+from __future__ import annotations
+
+from tests.gp.transcripts import PYSIM_ISD_R, Exchange, Transcript, aes_keys
+
+PYSIM_AES128 = aes_keys(
+    "000102030405060708090A0B0C0D0E0F",
+    "101112131415161718191A1B1C1D1E1F",
+    "202122232425262728292A2B2C2D2E2F",
+    0x30,
+)
+PYSIM_AES192 = aes_keys(
+    "000102030405060708090A0B0C0D0E0F0001020304050607",
+    "101112131415161718191A1B1C1D1E1F1011121314151617",
+    "202122232425262728292A2B2C2D2E2F2021222324252627",
+    0x31,
+)
+PYSIM_AES256 = aes_keys(
+    "000102030405060708090A0B0C0D0E0F000102030405060708090A0B0C0D0E0F",
+    "101112131415161718191A1B1C1D1E1F101112131415161718191A1B1C1D1E1F",
+    "202122232425262728292A2B2C2D2E2F202122232425262728292A2B2C2D2E2F",
+    0x32,
+)
+
+# pySim runs the nine sessions' steps in this order, on one session object each.
+PYSIM_SCP03 = (
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES128_11",
+        scp=3,
+        keys=PYSIM_AES128,
+        level=0x11,
+        sd_aid=PYSIM_ISD_R,
+        init_update="8050300008B13E5F938FC108C400",
+        init_update_response="000000000000000000003003703EB51047495B249F66C484C1D2EF1948000002",
+        session_keys=(
+            "C4E87149F2114DA66BB015A567D751F9",
+            "8B2635556E987A6B84F43D9FFC197D3F",
+            "3F6B2CE3B3ABD9A99BD4453AFA54CC7B",
+        ),
+        host_cryptogram="7D5F5826A993EBC8",
+        external_authenticate="84821100107D5F5826A993EBC89EEA24957FA0B3CE",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E291000EBF3E035C015A558D036518A2829700",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A1089882119900000000000000000000005971BE68992DBBDFA9000",
+            ),
+            Exchange("80F22002", "84F220020863A63F8959827FB2"),
+            Exchange("80CA006600", "84CA006608A0C6A4A74166F7CE00"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5", "84F22002124F0212345C054F9F70C52249B50272656536"
+            ),
+            Exchange("80F28002024F0000", "84F280020A4F00E91443F6DCE6B8ED00"),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES128_03",
+        scp=3,
+        keys=PYSIM_AES128,
+        level=0x03,
+        sd_aid=PYSIM_ISD_R,
+        init_update="80503000088E1552D0513C60F300",
+        init_update_response="0000000000000000000030037030760CD2C47C1DD395065FE5EAD8A9D7000001",
+        session_keys=(
+            "EE54985E150155E021725489F717D645",
+            "59B76DDFF91DBA0515A9644DE3A48863",
+            "5942BF778C5942F17037DA8278F9330D",
+        ),
+        host_cryptogram="FD4721A14D9B0700",
+        external_authenticate="8482030010FD4721A14D9B07003C451D2F8AE6BB21",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E2910018CA9C00F6713D79BC8BAA642BDFF51C3F6A4082D3BD9AD26C00",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A10898821199000000000000000000000059000",
+            ),
+            Exchange("80F22002", "84F2200208C9811B11F1264CF1"),
+            Exchange("80CA006600", "84CA006608E10AB60B3054798800"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F22002184E2908BDB48B2315A55482E9E936CA122D6ECFAE7D17416E",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F28002180DD10A6B6193E5340B9E77D32D5A179CD710AC2773AEFB2800"
+            ),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES128_33",
+        scp=3,
+        keys=PYSIM_AES128,
+        level=0x33,
+        sd_aid=PYSIM_ISD_R,
+        init_update="8050300008FDF38259A1E0DE4400",
+        init_update_response="000000000000000000003003703B1ACA81E821F219081CDC01C26B372D000003",
+        session_keys=(
+            "BC5689F3A0B783A9ED6DA1C5C6BC1F99",
+            "0415F56CBB9E488BB171B2B66081F004",
+            "1EE185123244E047BC9D68B914BD1FBE",
+        ),
+        host_cryptogram="8C36F96BCC00724A",
+        external_authenticate="84823300108C36F96BCC00724A4E13AD591D7DA3F0",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E2910018267A85DFE4A98FCA6FB0527E0DFECCE4914E40401433C87F00",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response=(
+                    "F3BA2B1013AA6224F5E1C138D71805C569E5439B47576260B75FC021B25097CB2E68F8A0144975B9"
+                    "9000"
+                ),
+            ),
+            Exchange("80F22002", "84F2200208AC6A59024BED84CC"),
+            Exchange("80CA006600", "84CA006608409912AD8FB7AED000"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F22002185F3DAFC3AC14C381536A488BF44E06D056DF9D74DBD21E5A",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F280021865165105BE3373347D0424D4400AF2AC393F569EC779389E00"
+            ),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES192_11",
+        scp=3,
+        keys=PYSIM_AES192,
+        level=0x11,
+        sd_aid=PYSIM_ISD_R,
+        init_update="80503100087396430B768B085B00",
+        init_update_response="000000000000000000003103708CFC23522FFDBF1E5DF5542CAC8FD866000003",
+        session_keys=(
+            "5D762F02330099944561311FF1FD370B34193A3FF81302C0",
+            "15E4303D3157D8D1DD283B7321434AE83FC80AC9B12E3DAF",
+            "16593381D17CC862B4C89C7AA419159E98AEC1931878B8DC",
+        ),
+        host_cryptogram="2145ED30B146F5DB",
+        external_authenticate="84821100102145ED30B146F5DB252FB7E624CEC244",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E291000EBF3E035C015AFF42CF801D14394400",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A1089882119900000000000000000000005162FBD33E04940A99000",
+            ),
+            Exchange("80F22002", "84F22002084584E4F6784811EE"),
+            Exchange("80CA006600", "84CA006608937776EBE190FA3000"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5", "84F22002124F0212345C054F9F70C59A52BDDF3040368C"
+            ),
+            Exchange("80F28002024F0000", "84F280020A4F009804B11411F7393D00"),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES192_03",
+        scp=3,
+        keys=PYSIM_AES192,
+        level=0x03,
+        sd_aid=PYSIM_ISD_R,
+        init_update="805031000869C65DA8202BF19F00",
+        init_update_response="00000000000000000000310370B570A67BE38446717729D6DD3D2EC5B1000001",
+        session_keys=(
+            "E78B05673692B6118B071B95C868BBD830CC494B3A6FE612",
+            "787C55691BF5F22F567F8905B9B74242DC6C92A94F050232",
+            "837F6CA80C26530764DE995A5FDE593B99541B7D8CE56993",
+        ),
+        host_cryptogram="65DF4F1A356A8879",
+        external_authenticate="848203001065DF4F1A356A887905466516D9E5B7C1",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E2910018D2C6FB477C5D4AFE4FD4D21F17EFF10D3578EC1774A12A2D00",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A10898821199000000000000000000000059000",
+            ),
+            Exchange("80F22002", "84F2200208964E188F0B1BB697"),
+            Exchange("80CA006600", "84CA006608F0820035A41D3E1800"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F220021806B076ED452CD1FA84F77F5C08A146AA77A9286757DEA791",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F2800218D06527E39222DCE091FABDB8E9B898417A67A6852D3577DB00"
+            ),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES192_33",
+        scp=3,
+        keys=PYSIM_AES192,
+        level=0x33,
+        sd_aid=PYSIM_ISD_R,
+        init_update="80503100089B3F2EEF0E8C937400",
+        init_update_response="00000000000000000000310370F6BB305A15BAE1A68F79FB08212FBED7000002",
+        session_keys=(
+            "5FD0334949E96371AE7F911EA940355AB1B041597E2F61CA",
+            "436682192FFC13C9399CA38C1ADAC01498EC77FE1FB560A9",
+            "6BEBF8D1C79677A132BD21BF2A8C389374AD0BF323D420CD",
+        ),
+        host_cryptogram="9100BC22D58B45B8",
+        external_authenticate="84823300109100BC22D58B45B86A26365CE39FF3CF",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E29100188F7F946C84F70D17994BC6E8791251BB1BB1BF02CF8DE58900",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response=(
+                    "C05176C1B6F72AAE50C32CBEE63B0E95998928FD4DFB2BE9F27FFDE8C8476F5909B4805CC4039599"
+                    "9000"
+                ),
+            ),
+            Exchange("80F22002", "84F2200208D5D97754B6B3D2BA"),
+            Exchange("80CA006600", "84CA006608516C82B8E30ADBEB00"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F2200218CC247F4761E6944277A4E0D6E32E44025B1E31537E2FC668",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F2800218BA22B63D509BEF5D093B43E5EAED03ED23144AB2D9CB51DE00"
+            ),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES256_11",
+        scp=3,
+        keys=PYSIM_AES256,
+        level=0x11,
+        sd_aid=PYSIM_ISD_R,
+        init_update="805032000811666D57866C6F5400",
+        init_update_response="0000000000000000000032037053EA8847EFA7674E41498A4D66CF0DEE000003",
+        session_keys=(
+            "DA77FFF6D3EBEAA1234F93F2B18E6F83BADA80ADB387428CE72779439AFCAF57",
+            "80546FE2B8E72587EFA3F1BE7DF30B0FB0146B795F8F131D8B32AC5200F5DBEC",
+            "93588976672E495ED15722A87AE812721674CF94E6D52527DA352174C7141A4C",
+        ),
+        host_cryptogram="2F2AD190EFF2FAFC",
+        external_authenticate="84821100102F2AD190EFF2FAFC4908996D1CEBD310",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E291000EBF3E035C015AF4B680372542B59D00",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A10898821199000000000000000000000058012DD7F01F1C4C19000",
+            ),
+            Exchange("80F22002", "84F2200208D618B7DA68D5FE52"),
+            Exchange("80CA006600", "84CA0066088F3E055DB23AD5E500"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5", "84F22002124F0212345C054F9F70C5B6E15CC42404915E"
+            ),
+            Exchange("80F28002024F0000", "84F280020A4F00AA124AA74AFE7F7500"),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES256_03",
+        scp=3,
+        keys=PYSIM_AES256,
+        level=0x03,
+        sd_aid=PYSIM_ISD_R,
+        init_update="8050320008C6066990FC426E1D00",
+        init_update_response="000000000000000000003203708682CD81BBD8919F2DE3F2664581F118000001",
+        session_keys=(
+            "0CCC0E11AFCD50448D469EFE08307FBB87E8B3E148317052C519177A3C491628",
+            "309B7E14A014A190DD01E21756A8010D01568B058971F803F7D77BE42C6CB45B",
+            "5461EA3084061021F84BA70E655E0A6A3F5618A272BB0FD86D2C057F7BB332E2",
+        ),
+        host_cryptogram="77C493B632EDADAF",
+        external_authenticate="848203001077C493B632EDADAF865A1E64ACC07CE9",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E29100183DDAA60594963BEFAADA3525B492EDE23C2AB2C1CE3AFE4400",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response="BF3E125A10898821199000000000000000000000059000",
+            ),
+            Exchange("80F22002", "84F2200208480DDC8E419DA38D"),
+            Exchange("80CA006600", "84CA0066083E9D6A6C0B2D732000"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F22002183EBFEF2DA8B04AF2A85F491F299B76973DF76FF08A4031BE",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F2800218783FFF80990F5585B1055010EA95094A26E4A8F1EF4B18E100"
+            ),
+        ),
+    ),
+    Transcript(
+        source="pySim tests/unittests/test_globalplatform.py SCP03_Test_AES256_33",
+        scp=3,
+        keys=PYSIM_AES256,
+        level=0x33,
+        sd_aid=PYSIM_ISD_R,
+        init_update="805032000897B2055FE58599FD00",
+        init_update_response="00000000000000000000320370A8439A22CEDF045FA9F1903B2834F26E000002",
+        session_keys=(
+            "6882480F1F4CFEE7BDDF6C691B6E1549645A47543CB4FE1042B72DA7CDFDB958",
+            "0607C530EB8E7B6E781A70B349370DB8728C4B6ED29A24E5461864C142F98FEC",
+            "C88CDCD5473D403CE55264626EAF308B915482E0DF3BF48E35A0F58D18C1F04C",
+        ),
+        host_cryptogram="508A0FD959D2E547",
+        external_authenticate="8482330010508A0FD959D2E547C6B33154A6BE2057",
+        exchanges=(
+            Exchange(
+                "80E2910006BF3E035C015A00",
+                "84E29100187A5EF717EAF1E135AE92FE54429D0E465DECDA65F5FE5AEA00",
+                response="BF3E125A10898821199000000000000000000000059000",
+                wrapped_response=(
+                    "EA90DBFA648A67C5EB6ABC57F8530B97D0CD5647C5E8732016B55203B078DD2ACE7F8BC5D1C1CD99"
+                    "9000"
+                ),
+            ),
+            Exchange("80F22002", "84F2200208BCC5C17275545D93"),
+            Exchange("80CA006600", "84CA00660804806ABA9D543BB600"),
+            Exchange(
+                "80F220020A4F0212345C054F9F70C5",
+                "84F2200218717222491556EC81A45F49CE48BE33320024801A1C4CB0E0",
+            ),
+            Exchange(
+                "80F28002024F0000", "84F2800218561F105BCCD3A1642904B251CCC1228BEB80A82370A8637000"
+            ),
+        ),
+    ),
+)
