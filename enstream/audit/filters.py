@@ -39,7 +39,7 @@ class AuditEntryFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         scoped: QuerySet[AuditEntry] = self.queryset
         actions = scoped.order_by("action").values_list("action", flat=True).distinct()
-        self.filters["action"].extra["choices"] = [(a, a.replace("_", " ")) for a in actions]
+        self.filters["action"].extra["choices"] = [(a, a) for a in actions]
         if user.organisation.kind == OrgKind.ENSTREAM:  # type: ignore[attr-defined]
             self.filters["organisation"].queryset = Organisation.objects.for_user(user)
         else:
