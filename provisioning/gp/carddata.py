@@ -282,7 +282,7 @@ class CardResources:
 
     @classmethod
     def parse(cls, data: bytes) -> CardResources:
-        by_tag = {c.tag: c.value for c in parse_tlvs(_ff21_value(data))}
+        by_tag = {c.tag: c.value for c in parse_tlvs(_unwrap(data, TAG_CARD_RESOURCES).value)}
         try:
             return cls(
                 _uint(by_tag[0x81], "installed applications"),
@@ -299,20 +299,6 @@ class CardResources:
             + encode_tlv(0x83, _uint_bytes(self.free_volatile))
         )
         return encode_tlv(TAG_CARD_RESOURCES, body)
-
-
-def _ff21_value(data: bytes) -> bytes:
-    # The shared BER-TLV parser reads a leading FF as padding, so the FF21 header (a valid
-    # private-class tag in ETSI TS 102 226) is taken apart here.
-    if data[:2] != b"\xff\x21" or len(data) < 3:
-        raise GPParseError("card resources: expected tag FF21")
-    length, start = data[2], 3
-    if length > 0x80:
-        size = length & 0x7F
-        length, start = int.from_bytes(data[3 : 3 + size], "big"), 3 + size
-    if len(data) != start + length:
-        raise GPParseError("card resources: length of FF21 disagrees with the data")
-    return data[start:]
 
 
 def parse_sequence_counter(data: bytes) -> int:

@@ -130,8 +130,10 @@ def _parse(data: bytes, base: int, depth: int) -> list[Tlv]:
     while pos < end:
         start = pos
         first = data[pos]
-        if first in (0x00, 0xFF):
-            raise _err(f"expected a tag, found padding byte {first:02X}", base + pos)
+        # 00 is padding, never a tag. FF is not: GlobalPlatform and ETSI use private-class
+        # tags such as FF21 (card resources) and FF40, so FF starts a multi-byte tag.
+        if first == 0x00:
+            raise _err("expected a tag, found padding byte 00", base + pos)
         pos += 1
         if first & 0x1F == 0x1F:
             while True:

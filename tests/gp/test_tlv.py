@@ -57,7 +57,7 @@ def test_constructed_tlvs_are_built_and_walked_recursively():
     ("raw", "words"),
     [
         ("4F02A0", "declares 2 value bytes but only 1 remain"),
-        ("4F0100FF", "padding byte FF at offset 3"),
+        ("4F0100FF", "truncated multi-byte tag at offset 3"),
         ("4F010000", "padding byte 00 at offset 3"),
         ("9F", "truncated multi-byte tag at offset 0"),
         ("4F", "expected a length"),
