@@ -75,14 +75,17 @@ def _mask_cards(match: re.Match[str]) -> str:
 
 
 def _is_token(match: re.Match[str]) -> str:
-    # Random base64 mixes lower case, upper case and digits, or carries padding or a "+";
-    # identifiers, words and file paths (lower case, "/", "_") do not.
+    # Random base64 mixes lower case, upper case and digits, or carries padding or a "+", or
+    # at least has capitals far more often than CamelCase words do. Identifiers, words and
+    # file paths (lower case, "/", "_", a capital per word) do not.
     token = match.group(0)
-    lower, upper = re.search(r"[a-z]", token), re.search(r"[A-Z]", token)
+    lower = sum(char.islower() for char in token)
+    upper = sum(char.isupper() for char in token)
     looks_random = (
-        (lower and upper and re.search(r"\d", token))
+        (lower and upper and any(char.isdigit() for char in token))
         or token.endswith("=")
         or ("+" in token and lower and upper)
+        or (upper * 5 >= len(token) and lower * 5 >= len(token))
     )
     return "[REDACTED]" if looks_random else token
 

@@ -12,7 +12,6 @@ card numbers: only those are promised to be redacted in logs).
 """
 
 import base64
-import importlib.util
 import io
 import logging
 import os
@@ -182,15 +181,37 @@ def second_factor_enrolment(canaries: Canaries, world: World) -> None:
 
 @flow
 def api_key_creation(canaries: Canaries, world: World) -> None:
-    if importlib.util.find_spec("enstream.apikeys") is None:
-        return  # API keys land with their own commit; until then there is nothing to check
+    from enstream.apikeys.models import Scope
     from enstream.apikeys.services import apikey_create
 
     _, raw = apikey_create(
-        organisation=world.issuer, name="core banking", scopes=[], created_by=world.admin
+        organisation=world.issuer,
+        name="core banking",
+        scopes=[Scope.READ, Scope.PROVISION],
+        created_by=world.admin,
     )
     secret_part = raw.rsplit("_", 1)[1]
     canaries.add("API key secret", secret_part, loggable=False)
+
+
+@flow
+def webhook_endpoint_secrets(canaries: Canaries, world: World) -> None:
+    from enstream.webhooks.models import EventType
+    from enstream.webhooks.services import (
+        webhook_endpoint_create,
+        webhook_endpoint_rotate_secret,
+    )
+
+    endpoint, first = webhook_endpoint_create(
+        organisation=world.issuer,
+        url="https://hooks.maple.example/enstream",
+        event_types=[EventType.CREDENTIAL_ACTIVE],
+        created_by=world.admin,
+    )
+    canaries.add("webhook signing secret", first)
+    canaries.add(
+        "webhook signing secret, rotated", webhook_endpoint_rotate_secret(endpoint=endpoint)
+    )
 
 
 def log_carelessly(canaries: Canaries) -> None:
@@ -324,7 +345,8 @@ def test_no_key_card_number_seed_or_password_is_left_in_clear(
     logged = logged_text(handler, caplog)
 
     # The places searched really hold what the flows wrote and logged.
-    assert str(Secret.objects.first().pk).encode() in database
+    sealed_id = Secret.objects.first().pk  # PostgreSQL dumps it with dashes, SQLite as hex
+    assert str(sealed_id).encode() in database or sealed_id.hex.encode() in database
     assert b"[PAN ****1111]" in logged
     assert len(canaries.items) >= 10
 

@@ -72,6 +72,7 @@ def test_numbers_that_are_not_card_numbers_stay_readable(harmless: str) -> None:
         repr(bytes(range(200, 232))),
         "dGhpcyBpcyBhIHNlY3JldCBrZXkgb2YgMzIgYnl0ZXMh",  # base64 of 32 bytes
         "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",  # base32, as a TOTP seed in an otpauth:// link
+        "whsec_qAzWsXeDcRfVtGbYhNuJmIkOlPqAzWsXeDcRfVtGbY",  # base64url with no digit
     ],
     ids=[
         "hex",
@@ -83,6 +84,7 @@ def test_numbers_that_are_not_card_numbers_stay_readable(harmless: str) -> None:
         "bytes escapes",
         "b64",
         "b32",
+        "b64 without digits",
     ],
 )
 def test_a_key_in_any_common_spelling_is_redacted(written: str) -> None:
