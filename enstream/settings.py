@@ -274,6 +274,7 @@ REST_FRAMEWORK = {
         "enstream.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["enstream.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "enstream.api.exceptions.api_exception_handler",
 }
@@ -284,6 +285,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": "Provision payment cards onto SIM secure elements on every network of your "
+    "agreement. Guide, errors, idempotency, rate limits and webhooks: docs/api.md.",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

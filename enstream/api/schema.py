@@ -30,8 +30,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 _COMMON = {
-    "401": "No key, or a key that is unknown, revoked or expired (`authentication_failed`, "
-    "`api_key_revoked`, `api_key_expired`).",
+    "401": "No key (`not_authenticated`), or a key that is unknown, revoked or expired "
+    "(`authentication_failed`, `api_key_revoked`, `api_key_expired`).",
     "403": "The key lacks the scope (`insufficient_scope`) or is used from an address outside "
     "its allow-list (`ip_not_allowed`).",
     "429": "Rate limit reached (`rate_limited`); wait for `Retry-After` seconds.",
@@ -90,4 +90,5 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                 extra.pop("401", None)
             for code, description in extra.items():
                 operation["responses"].setdefault(code, _error_response(description))
+            operation["responses"] = dict(sorted(operation["responses"].items()))
     return result

@@ -1,6 +1,6 @@
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -28,6 +28,11 @@ def _api_error(error: WebhookError) -> exceptions.APIException:
     return exceptions.ValidationError({error.field or "non_field_errors": [str(error)]})
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your webhook endpoints"),
+    retrieve=extend_schema(summary="Get a webhook endpoint"),
+    destroy=extend_schema(summary="Delete a webhook endpoint (its secret is destroyed)"),
+)
 class WebhookEndpointViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -41,10 +46,15 @@ class WebhookEndpointViewSet(
     pagination_class = None
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the model
+            return WebhookEndpoint.objects.none()
         return WebhookEndpoint.objects.for_user(self.request.user).filter(mode=self.request.mode)
 
     @extend_schema(
-        request=WebhookEndpointSerializer, responses={201: WebhookEndpointWithSecretSerializer}
+        summary="Add a webhook endpoint",
+        description="Returns the endpoint with its signing secret, shown only in this answer.",
+        request=WebhookEndpointSerializer,
+        responses={201: WebhookEndpointWithSecretSerializer},
     )
     @idempotent(blank=("secret",))
     def create(self, request: Request) -> Response:
@@ -62,7 +72,11 @@ class WebhookEndpointViewSet(
         body["secret"] = secret
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: WebhookEndpointWithSecretSerializer})
+    @extend_schema(
+        summary="Rotate the signing secret",
+        request=None,
+        responses={200: WebhookEndpointWithSecretSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     @idempotent(blank=("secret",))
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
