@@ -7,7 +7,6 @@ the active KEK version. `enstream.keystore` re-exports the public functions.
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -112,9 +111,7 @@ class RotationReport:
     already_current: int = 0
 
 
-def kek_rewrap_all(
-    *, batch_size: int = 500, progress: Callable[[RotationReport], None] | None = None
-) -> RotationReport:
+def kek_rewrap_all(*, batch_size: int = 500) -> RotationReport:
     """Rewrap every live data key under the active KEK version; ciphertexts stay untouched.
 
     Idempotent and resumable: rows already under the active version are skipped, each batch
@@ -153,8 +150,6 @@ def kek_rewrap_all(
                 report.rewrapped[old] += 1
             Secret.objects.bulk_update(changed, ["wrapped_key", "kek_version"])
             last_id = batch[-1].id
-        if progress:
-            progress(report)
     return report
 
 

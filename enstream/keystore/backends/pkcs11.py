@@ -44,17 +44,26 @@ class _TokenSession:
 
 _sessions: dict[tuple[str, str], _TokenSession] = {}
 _sessions_lock = threading.Lock()
-_sessions_pid = os.getpid()
+_reinitialise: set[str] = set()
+
+
+def _forget_sessions_in_child() -> None:
+    # Sessions do not survive fork, and a lock another thread held at fork time would never
+    # be released in the child: start over, and restart each library at its next use.
+    global _sessions_lock
+    _sessions_lock = threading.Lock()
+    _reinitialise.update(module for module, _ in _sessions)
+    _sessions.clear()
+
+
+os.register_at_fork(after_in_child=_forget_sessions_in_child)
 
 
 def _open_session(module: str, token_label: str, pin: str | None) -> _TokenSession:
-    global _sessions_pid
     key = (module, token_label)
     with _sessions_lock:
-        if _sessions_pid != os.getpid():
-            # Sessions do not survive fork: start the library afresh in the child.
-            _sessions.clear()
-            _sessions_pid = os.getpid()
+        if module in _reinitialise:
+            _reinitialise.discard(module)
             pkcs11.lib(module).reinitialize()
         if key in _sessions:
             return _sessions[key]
