@@ -173,3 +173,24 @@ class WholesaleAgreement(models.Model):
 
     def covers(self, on: date) -> bool:
         return self.starts_on <= on <= self.ends_on
+
+
+# The SE registry, key custody, virtual SIMs and OTA exchanges live in their own modules;
+# importing them here registers their models with Django.
+from mno.custody import SdKeySet  # noqa: E402
+from mno.ota.models import OtaExchange  # noqa: E402
+from mno.registry import MsisdnAssignment, SecureElement, SubscriberMove  # noqa: E402
+from mno.virtual_cards import VirtualCardState  # noqa: E402
+
+__all__ = [
+    "MNO",
+    "ConnectionSettings",
+    "MsisdnAssignment",
+    "NetworkCode",
+    "OtaExchange",
+    "SdKeySet",
+    "SecureElement",
+    "SubscriberMove",
+    "VirtualCardState",
+    "WholesaleAgreement",
+]
