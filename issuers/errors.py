@@ -39,7 +39,7 @@ def not_found(what: str) -> CommercialError:
 def invalid_transition(entity: str, current: str, target: str) -> CommercialError:
     return CommercialError(
         "invalid_transition",
-        f"A {entity} that is {current} cannot become {target}.",
+        f"This {entity} is {current}: it cannot become {target}.",
         field="status",
         status=409,
     )

@@ -19,16 +19,18 @@ from billing.api.serializers import (
 )
 from billing.models import PricePlan
 from billing.pricing import ChargeKind
-from enstream.accounts.roles import Perm
 from enstream.api.idempotency import idempotent
 from enstream.api.permissions import HasScope
 from issuers.api.base import CommercialViewSet, StaffWrites, acting_person
 
 
 class PricePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommercialViewSet):
+    """No role check on reads: `for_user` gives an issuer the plans of its own agreements and
+    an MNO none at all (an empty list, a 404), which is the rule that matters here."""
+
     queryset = PricePlan.objects.prefetch_related("versions__charges__tiers", "versions__bands")
     serializer_class = PricePlanSerializer
-    permission_classes = [HasScope("read", perm=Perm.PRICE_PLANS_VIEW), StaffWrites]
+    permission_classes = [HasScope("read"), StaffWrites]
 
     def _answer(self, plan: PricePlan, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data, code)

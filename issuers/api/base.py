@@ -14,17 +14,29 @@ from enstream.api.exceptions import ServiceRefused
 from issuers.errors import CommercialError
 
 
+def _is_staff(request: Request) -> bool:
+    organisation = getattr(request.user, "organisation", None)
+    return organisation is not None and organisation.kind == OrgKind.ENSTREAM
+
+
 class StaffWrites(BasePermission):
     """Issuer and MNO callers (keys or people) only read this data; EnStream staff also
-    write, and the service they call checks their role."""
+    write, and the service they call checks their role. On an object the caller cannot see
+    the answer is 404, so the check waits for the scoped look-up."""
 
     message = "Only EnStream staff change commercial data through the API."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or _names_object(view):
             return True
-        organisation = getattr(request.user, "organisation", None)
-        return organisation is not None and organisation.kind == OrgKind.ENSTREAM
+        return _is_staff(request)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or _is_staff(request)
+
+
+def _names_object(view: Any) -> bool:
+    return (view.lookup_url_kwarg or view.lookup_field) in view.kwargs
 
 
 def acting_person(request: Request) -> Any:
@@ -34,8 +46,22 @@ def acting_person(request: Request) -> Any:
 
 
 class CommercialViewSet(viewsets.GenericViewSet):
+    _object: Any = None
+
     def get_queryset(self) -> Any:
         return self.queryset.for_user(self.request.user)  # type: ignore[union-attr]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Another tenant's object answers 404 before anything else about the request (a
+        # missing Idempotency-Key, a bad body) is judged.
+        if _names_object(self):
+            self.get_object()
+
+    def get_object(self) -> Any:
+        if self._object is None:
+            self._object = super().get_object()
+        return self._object
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, CommercialError):

@@ -84,9 +84,11 @@ class ResaleAgreementViewSet(*_READ, CommercialViewSet):
 
 
 class NetworkLineViewSet(*_READ, CommercialViewSet):
+    """Lines carry no prices: an MNO sees those on its own network, like their allocations."""
+
     queryset = NetworkLine.objects.select_related("agreement__issuer", "mno")
     serializer_class = NetworkLineSerializer
-    permission_classes = [HasScope("read", perm=Perm.AGREEMENTS_VIEW), StaffWrites]
+    permission_classes = [HasScope("read", perm=Perm.ALLOCATIONS_VIEW), StaffWrites]
     filterset_fields = ["status", "agreement", "mno"]
 
     @extend_schema(request=NetworkLineCreateInput, responses={201: NetworkLineSerializer})
