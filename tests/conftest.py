@@ -1,6 +1,7 @@
 import pytest
 
 from tests.cast import Cast, build_cast
+from tests.workers import celery_worker, celery_workers  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture
