@@ -155,6 +155,10 @@ def _decide(allocation: Allocation, actor: Any, status: str, reason: str) -> Non
     )
 
 
+def _ssds(count: int) -> str:
+    return f"{count:,} SSD" if count == 1 else f"{count:,} SSDs"
+
+
 def _check_capacity(allocation: Allocation, cap: int) -> None:
     line = allocation.network_line
     mno = MNO.objects.select_for_update().get(pk=line.mno_id)  # one approval at a time per MNO
@@ -173,14 +177,14 @@ def _check_capacity(allocation: Allocation, cap: int) -> None:
     excess = " and ".join(
         part
         for part in (
-            f"{over_ssds:,} SSDs" if over_ssds > 0 else "",
+            _ssds(over_ssds) if over_ssds > 0 else "",
             f"{over_bytes:,} bytes" if over_bytes > 0 else "",
         )
         if part
     )
     raise CommercialError(
         "oversold",
-        f"Approving {cap:,} SSDs would oversell {mno}'s wholesale capacity by {excess}: "
+        f"Approving {_ssds(cap)} would oversell {mno}'s wholesale capacity by {excess}: "
         f"{usage.sold_ssds:,} of {usage.capacity_ssds:,} SSDs and {usage.sold_bytes:,} of "
         f"{usage.capacity_bytes:,} bytes are already sold.",
         field="cap",
