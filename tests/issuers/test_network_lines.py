@@ -177,7 +177,12 @@ def test_withdrawing_a_live_network_needs_a_reason_and_ends_cover_after_that_day
     assert (line.status, line.live_until) == (LineStatus.WITHDRAWN, date(2025, 6, 20))
     assert network_covered(world.maple, world.northwind, on=date(2025, 6, 20))
     assert not network_covered(world.maple, world.northwind, on=date(2025, 6, 21))
-    assert line.history.first().history_change_reason == "Network exit"
+    latest = line.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (
+        cast.account_manager,
+        "Network exit",
+    )
+    assert latest.history_date.date() == TODAY
 
 
 LINE_MOVES = ["phase_in", "withdraw"]
