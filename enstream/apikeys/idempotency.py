@@ -9,7 +9,7 @@ once its lease has passed.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -90,7 +90,7 @@ def idempotency_claim(
     )
 
 
-def _existing(record: IdempotencyRecord, request_hash: str, now: Any) -> Claim:
+def _existing(record: IdempotencyRecord, request_hash: str, now: datetime) -> Claim:
     if record.request_hash != request_hash:
         raise IdempotencyError(
             "This Idempotency-Key was used with a different request. Use a new key for a new "
@@ -130,7 +130,7 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
     IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyState.IN_PROGRESS).delete()
 
 
-def idempotency_purge(*, now: Any = None) -> int:
+def idempotency_purge(*, now: datetime | None = None) -> int:
     """Delete expired records; returns how many."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted

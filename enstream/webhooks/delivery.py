@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -148,7 +148,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
 
 
 @transaction.atomic
-def _record(delivery: WebhookDelivery, result: PostResult, started_at: Any) -> float | None:
+def _record(delivery: WebhookDelivery, result: PostResult, started_at: datetime) -> float | None:
     now = timezone.now()
     number = WebhookAttempt.objects.filter(delivery=delivery).count() + 1
     WebhookAttempt.objects.create(
@@ -184,7 +184,7 @@ def _record(delivery: WebhookDelivery, result: PostResult, started_at: Any) -> f
     return delay
 
 
-def _count_failure(endpoint: WebhookEndpoint, now: Any) -> None:
+def _count_failure(endpoint: WebhookEndpoint, now: datetime) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         consecutive_failures=F("consecutive_failures") + 1,
         failing_since=Coalesce(F("failing_since"), now),

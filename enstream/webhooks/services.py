@@ -3,6 +3,7 @@
 import ipaddress
 import logging
 import socket
+import uuid
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -194,7 +195,7 @@ def webhook_endpoint_disable(
     return True
 
 
-def _mail_disabled(endpoint_id: Any, reason: str) -> None:
+def _mail_disabled(endpoint_id: uuid.UUID, reason: str) -> None:
     endpoint = WebhookEndpoint.objects.select_related("organisation").get(pk=endpoint_id)
     admins = User.objects.filter(
         organisation=endpoint.organisation, role=Role.ISSUER_ADMIN, is_active=True
