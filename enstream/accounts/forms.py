@@ -62,6 +62,9 @@ class BackupCodeForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    """Whom to invite, and as what. Only EnStream admins choose the organisation; everyone
+    else invites into their own."""
+
     email = forms.EmailField(label="Email", max_length=254)
     full_name = forms.CharField(label="Full name", max_length=200, required=False)
     organisation = forms.ModelChoiceField(
@@ -71,14 +74,14 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        organisations = Organisation.objects.for_user(actor).filter(is_active=True)
-        self.fields["organisation"].queryset = organisations
-        self.fields["organisation"].initial = actor.organisation_id
-        if not actor.organisation.is_enstream:
-            kinds = {actor.organisation.kind}
-            self.fields["organisation"].widget = forms.HiddenInput()
-        else:
+        if actor.organisation.is_enstream:
+            organisations = Organisation.objects.for_user(actor).filter(is_active=True)
+            self.fields["organisation"].queryset = organisations
+            self.fields["organisation"].initial = actor.organisation_id
             kinds = set(organisations.values_list("kind", flat=True))
+        else:
+            del self.fields["organisation"]
+            kinds = {actor.organisation.kind}
         self.fields["role"].choices = [
             (value, label)
             for value, label in Role.choices

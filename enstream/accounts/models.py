@@ -138,6 +138,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         # (enforced by the admin site itself).
         return self.is_active and has_perm(self, Perm.ADMIN_SITE)
 
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        # Django's model permissions gate only the admin, which is the EnStream admins' whole
+        # (the site itself checks the second factor); roles.py decides everything else.
+        return (self.is_active and has_perm(self, Perm.ADMIN_SITE)) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return (self.is_active and has_perm(self, Perm.ADMIN_SITE)) or super().has_module_perms(
+            app_label
+        )
+
     @property
     def second_factor_required(self) -> bool:
         return self.role in SECOND_FACTOR_MANDATORY or self.organisation.second_factor_for_all

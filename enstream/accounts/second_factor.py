@@ -36,7 +36,8 @@ def _throttled(info: dict[str, Any] | None) -> AccountsError:
     until = (info or {}).get("locked_until")
     seconds = max(1, math.ceil((until - timezone.now()).total_seconds())) if until else 1
     return AccountsError(
-        f"Too many wrong codes in a row. Wait {seconds} seconds before trying again.",
+        f"Too many wrong codes in a row. Wait {seconds} second{'s' * (seconds != 1)} "
+        "before trying again.",
         code="throttled",
     )
 

@@ -76,7 +76,7 @@ def user_invite_view(request: HttpRequest) -> HttpResponse:
         try:
             user_invite(
                 actor=request.user,
-                organisation=data["organisation"],
+                organisation=data.get("organisation") or request.user.organisation,
                 email=data["email"],
                 role=data["role"],
                 full_name=data["full_name"],
