@@ -164,3 +164,39 @@ class SharedCostBand(models.Model):
 
     def __str__(self) -> str:
         return f"from {self.from_volume:,}: -{self.discount_percent}%"
+
+
+# The usage ledger, invoices and settlements live in their own modules; importing them here
+# registers their models with Django.
+from billing.invoices import (  # noqa: E402
+    BillingProfile,
+    CreditNote,
+    CreditNoteLine,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+)
+from billing.ledger import BillingMonth, UsageEvent, UsageRollup, UsageSnapshot  # noqa: E402
+from billing.settlements import Settlement, SettlementLine  # noqa: E402
+from billing.tax import TaxRate  # noqa: E402
+
+__all__ = [
+    "BillingMonth",
+    "BillingProfile",
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentCounter",
+    "Invoice",
+    "InvoiceLine",
+    "PriceCharge",
+    "PricePlan",
+    "PricePlanVersion",
+    "PriceTier",
+    "Settlement",
+    "SettlementLine",
+    "SharedCostBand",
+    "TaxRate",
+    "UsageEvent",
+    "UsageRollup",
+    "UsageSnapshot",
+]

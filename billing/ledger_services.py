@@ -1,0 +1,308 @@
+"""Writing the ledger: usage events, their rollups and the daily snapshots.
+
+`usage_record` is what provisioning calls, inside the transaction that changes the state the
+event describes: the event, its rollup increment and that state change commit together or not
+at all, and the unique idempotency key makes a replayed step record nothing.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from billing.ledger import (
+    BillingMonth,
+    MonthStatus,
+    UsageEvent,
+    UsageKind,
+    UsageRollup,
+    UsageSnapshot,
+    month_start,
+    next_month,
+)
+from billing.reports_sources import active_credentials_by_issuer_mno
+from issuers.errors import CommercialError
+from issuers.models import Allocation, AllocationStatus
+
+# pg_advisory_xact_lock's first key: "the billing month" (the second is yyyymm). Events take it
+# shared, issuing a month takes it exclusively, so an issue waits for the events in flight.
+_MONTH_LOCK_CLASS = 7_301
+
+RollupKey = tuple[date, int, int, str, date]
+
+
+def usage_key(job_id: object, step: str) -> str:
+    """The idempotency key of the usage a job's step causes: the same step re-run (a worker
+    died, a reply came twice) gives the same key, so it is counted once."""
+    return f"job:{job_id}:{step}"
+
+
+def lock_month(month: date, *, shared: bool) -> None:
+    """Serialise event writers (shared) against the issuing of `month` (exclusive) until the
+    transaction ends. SQLite has a single writer already, so there is nothing to take."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {function}(%s, %s)",
+            [_MONTH_LOCK_CLASS, month.year * 100 + month.month],
+        )
+
+
+def open_month_from(month: date) -> date:
+    """The first month from `month` on that is not issued, holding its shared lock so that it
+    cannot be issued before the caller's transaction ends."""
+    while True:
+        lock_month(month, shared=True)
+        if not BillingMonth.objects.filter(month=month, status=MonthStatus.ISSUED).exists():
+            return month
+        month = next_month(month)
+
+
+def _check(idempotency_key: str, kind: str, quantity: int, occurred_at: datetime) -> None:
+    if not connection.in_atomic_block:
+        raise CommercialError(
+            "usage_outside_transaction",
+            "Record usage inside the transaction that makes the change it describes.",
+        )
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise CommercialError(
+            "invalid_idempotency_key",
+            "An idempotency key has 1 to 200 characters.",
+            field="idempotency_key",
+        )
+    if kind not in UsageKind.values:
+        raise CommercialError("unknown_usage_kind", f"No such usage kind: {kind!r}.", field="kind")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise CommercialError(
+            "invalid_quantity", "A usage quantity is a whole number, 1 or more.", field="quantity"
+        )
+    if timezone.is_naive(occurred_at):
+        raise CommercialError(
+            "naive_time", "The time of a usage event needs a time zone.", field="occurred_at"
+        )
+
+
+def _rollup_add(
+    *, day: date, issuer_id: int, mno_id: int, kind: str, billed: date, quantity: int
+) -> None:
+    # One statement, so two events of the same day never lose an increment (no read-modify-
+    # write in Python) and nothing is scanned.
+    table = UsageRollup._meta.db_table
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, issuer_id, mno_id, kind, billed_month, quantity, events) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, 1) "
+            "ON CONFLICT (issuer_id, mno_id, kind, day, billed_month) DO UPDATE SET "
+            f"quantity = {table}.quantity + EXCLUDED.quantity, events = {table}.events + 1",
+            [
+                ops.adapt_datefield_value(day),
+                issuer_id,
+                mno_id,
+                kind,
+                ops.adapt_datefield_value(billed),
+                quantity,
+            ],
+        )
+
+
+def usage_record(
+    *,
+    idempotency_key: str,
+    issuer: Any,
+    mno: Any,
+    kind: str,
+    quantity: int = 1,
+    occurred_at: datetime,
+    se: Any = None,
+) -> UsageEvent | None:
+    """Record one billable fact; None when this key was recorded before (nothing changes).
+
+    Must run inside the caller's transaction. An event of an issued month is billed into the
+    first month not yet issued, where the invoice shows it as an adjustment.
+    """
+    _check(idempotency_key, kind, quantity, occurred_at)
+    day = timezone.localtime(occurred_at).date()
+    billed = open_month_from(month_start(day))
+    recorded_at = timezone.now()
+    ops = connection.ops
+    table = UsageEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (idempotency_key, issuer_id, mno_id, se_id, kind, quantity, "  # noqa: S608
+            "occurred_at, recorded_at, billed_month) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                idempotency_key,
+                issuer.pk,
+                mno.pk,
+                se.pk if se is not None else None,
+                kind,
+                quantity,
+                ops.adapt_datetimefield_value(occurred_at),
+                ops.adapt_datetimefield_value(recorded_at),
+                ops.adapt_datefield_value(billed),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    _rollup_add(
+        day=day, issuer_id=issuer.pk, mno_id=mno.pk, kind=kind, billed=billed, quantity=quantity
+    )
+    event = UsageEvent(
+        id=row[0],
+        idempotency_key=idempotency_key,
+        issuer=issuer,
+        mno=mno,
+        se=se,
+        kind=kind,
+        quantity=quantity,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        billed_month=billed,
+    )
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def usage_snapshot_take(*, day: date | None = None) -> int:
+    """Write (or overwrite, when run twice) the day's snapshot of every issuer x network that
+    holds space: active SSDs and bytes from the allocations' counters, what was approved, and
+    active credentials when provisioning keeps them. Returns the number of rows."""
+    day = day or timezone.localdate()
+    held = (
+        Allocation.objects.filter(status__in=[AllocationStatus.APPROVED, AllocationStatus.REVOKED])
+        .values(issuer_id=F("network_line__agreement__issuer_id"), mno_id=F("network_line__mno_id"))
+        .annotate(ssds=Sum("ssds_created"), used=Sum("bytes_used"))
+    )
+    approved = (
+        Allocation.objects.filter(status=AllocationStatus.APPROVED)
+        .values(issuer_id=F("network_line__agreement__issuer_id"), mno_id=F("network_line__mno_id"))
+        .annotate(
+            cap=Sum("approved_cap"),
+            cap_bytes=Sum(F("approved_cap") * (F("nv_quota_bytes") + F("v_quota_bytes"))),
+        )
+    )
+    caps = {(r["issuer_id"], r["mno_id"]): r for r in approved}
+    credentials = active_credentials_by_issuer_mno()
+    rows = []
+    for r in held:
+        key = (r["issuer_id"], r["mno_id"])
+        cap = caps.get(key, {})
+        rows.append(
+            UsageSnapshot(
+                day=day,
+                issuer_id=key[0],
+                mno_id=key[1],
+                active_ssds=r["ssds"] or 0,
+                bytes_used=r["used"] or 0,
+                allocated_ssds=cap.get("cap") or 0,
+                allocated_bytes=cap.get("cap_bytes") or 0,
+                active_credentials=None if credentials is None else credentials.get(key, 0),
+                taken_at=timezone.now(),
+            )
+        )
+    UsageSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["day", "issuer", "mno"],
+        update_fields=[
+            "active_ssds",
+            "bytes_used",
+            "allocated_ssds",
+            "allocated_bytes",
+            "active_credentials",
+            "taken_at",
+        ],
+    )
+    return len(rows)
+
+
+# --- rollups rebuilt from the ledger ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    rows: int
+    differed: bool
+    missing: int
+    extra: int
+    changed: int
+
+
+def ledger_aggregate() -> dict[RollupKey, tuple[int, int]]:
+    """A fresh aggregation of the whole ledger, the way the rollups should hold it."""
+    grouped = (
+        UsageEvent.objects.order_by()
+        .annotate(day=TruncDate("occurred_at"))
+        .values_list("day", "issuer_id", "mno_id", "kind", "billed_month")
+        .annotate(quantity=Sum("quantity"), events=Count("id"))
+    )
+    return {tuple(row[:5]): (int(row[5]), int(row[6])) for row in grouped.iterator()}  # type: ignore[misc]
+
+
+def rollup_table() -> dict[RollupKey, tuple[int, int]]:
+    rows = UsageRollup.objects.order_by().values_list(
+        "day", "issuer_id", "mno_id", "kind", "billed_month", "quantity", "events"
+    )
+    return {tuple(row[:5]): (int(row[5]), int(row[6])) for row in rows.iterator()}  # type: ignore[misc]
+
+
+def _replace_rollups(fresh: dict[RollupKey, tuple[int, int]]) -> None:
+    UsageRollup.objects.all().delete()
+    batch: list[UsageRollup] = []
+
+    def flush(items: Iterable[UsageRollup]) -> None:
+        UsageRollup.objects.bulk_create(list(items), batch_size=5_000)
+
+    for (day, issuer_id, mno_id, kind, billed), (quantity, events) in fresh.items():
+        batch.append(
+            UsageRollup(
+                day=day,
+                issuer_id=issuer_id,
+                mno_id=mno_id,
+                kind=kind,
+                billed_month=billed,
+                quantity=quantity,
+                events=events,
+            )
+        )
+        if len(batch) >= 50_000:
+            flush(batch)
+            batch = []
+    flush(batch)
+
+
+@transaction.atomic
+def usage_rollups_rebuild() -> RebuildResult:
+    """Recompute every rollup from the ledger and say whether the stored ones differed.
+
+    New events wait while this runs (the ledger is locked against writes), so none lands
+    between the aggregation and the rewrite."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {UsageEvent._meta.db_table} IN SHARE MODE")
+    fresh = ledger_aggregate()
+    stored = rollup_table()
+    missing = sum(1 for key in fresh if key not in stored)
+    extra = sum(1 for key in stored if key not in fresh)
+    changed = sum(1 for key, value in fresh.items() if key in stored and stored[key] != value)
+    differed = bool(missing or extra or changed)
+    if differed:
+        _replace_rollups(fresh)
+    return RebuildResult(
+        rows=len(fresh), differed=differed, missing=missing, extra=extra, changed=changed
+    )
