@@ -9,8 +9,8 @@ from django.utils import timezone
 from enstream.audit.context import actor_context
 from enstream.audit.models import AuditEntry
 from enstream.audit.services import audit_record
+from tests.accounts.helpers import login_verified
 from tests.cast import Cast
-from tests.portal.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def _listed(client: Client, **params: str) -> set[int]:
 def test_an_issuer_admin_sees_their_own_organisations_entries(
     client: Client, cast: Cast, maple_entry: AuditEntry, prairie_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.prairie_admin)
+    login_verified(client, cast.prairie_admin)
     listed = _listed(client)
     assert prairie_entry.pk in listed
     assert maple_entry.pk not in listed
@@ -50,7 +50,7 @@ def test_an_issuer_admin_sees_their_own_organisations_entries(
 def test_another_organisations_entry_answers_404(
     client: Client, cast: Cast, maple_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.prairie_admin)
+    login_verified(client, cast.prairie_admin)
     response = client.get(reverse("audit:detail", kwargs={"pk": maple_entry.pk}))
     assert response.status_code == 404
 
@@ -58,7 +58,7 @@ def test_another_organisations_entry_answers_404(
 def test_the_entry_detail_shows_what_happened(
     client: Client, cast: Cast, maple_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     response = client.get(reverse("audit:detail", kwargs={"pk": maple_entry.pk}))
     assert response.status_code == 200
     assert b"allocation_requested" in response.content
@@ -69,13 +69,13 @@ def test_the_entry_detail_shows_what_happened(
 def test_enstream_admins_see_every_organisations_entries(
     client: Client, cast: Cast, maple_entry: AuditEntry, prairie_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.enstream_admin)
+    login_verified(client, cast.enstream_admin)
     assert {maple_entry.pk, prairie_entry.pk} <= _listed(client)
 
 
 def test_roles_without_the_audit_permission_are_refused(client: Client, cast: Cast) -> None:
     for user in (cast.maple_viewer, cast.northwind_viewer, cast.finance):
-        sign_in(client, user)
+        login_verified(client, user)
         assert client.get(reverse("audit:list")).status_code == 403
 
 
@@ -88,7 +88,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
 def test_the_list_filters_by_actor_action_and_dates(
     client: Client, cast: Cast, maple_entry: AuditEntry, prairie_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.enstream_admin)
+    login_verified(client, cast.enstream_admin)
     assert _listed(client, actor="mia@") == {maple_entry.pk}
     assert _listed(client, action="user_invited") == {prairie_entry.pk}
     today = str(timezone.localdate())
@@ -100,7 +100,7 @@ def test_the_list_filters_by_actor_action_and_dates(
 
 
 def test_a_malformed_date_is_a_form_error_not_a_crash(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.enstream_admin)
+    login_verified(client, cast.enstream_admin)
     page = _list(client, date_from="last tuesday")
     assert "Enter a valid date" in page
 
@@ -108,7 +108,7 @@ def test_a_malformed_date_is_a_form_error_not_a_crash(client: Client, cast: Cast
 def test_the_list_is_paginated_keeping_the_filters(client: Client, cast: Cast) -> None:
     for i in range(60):
         audit_record(action="bulk_test", organisation=cast.maple, detail=str(i))
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     page = _list(client, action="bulk_test")
     assert "Page 1 of 2" in page
     assert "action=bulk_test&amp;page=2" in page
@@ -117,7 +117,7 @@ def test_the_list_is_paginated_keeping_the_filters(client: Client, cast: Cast) -
 def test_reading_the_log_is_itself_recorded(
     client: Client, cast: Cast, maple_entry: AuditEntry
 ) -> None:
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     client.get(reverse("audit:detail", kwargs={"pk": maple_entry.pk}))
     viewed = AuditEntry.objects.filter(action="audit_viewed").latest("seq")
     assert viewed.actor_id == cast.maple_admin.pk

@@ -5,8 +5,8 @@ from django.urls import reverse
 from enstream.audit.services import audit_record
 from enstream.portal import dashboard
 from enstream.portal.navigation import MNO
+from tests.accounts.helpers import login_verified
 from tests.cast import Cast
-from tests.portal.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def _page(client: Client) -> str:
 
 
 def test_enstream_staff_see_every_tenant(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.operations)
+    login_verified(client, cast.operations)
     page = _page(client)
     assert "EnStream operations" in page
     assert "Tenants" in page
@@ -27,7 +27,7 @@ def test_enstream_staff_see_every_tenant(client: Client, cast: Cast) -> None:
 
 
 def test_an_issuer_sees_their_organisation_and_no_one_elses(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_viewer)
+    login_verified(client, cast.maple_viewer)
     page = _page(client)
     assert "Your organisation" in page
     assert "Maple Bank" in page
@@ -37,7 +37,7 @@ def test_an_issuer_sees_their_organisation_and_no_one_elses(client: Client, cast
 
 
 def test_an_mno_sees_their_network(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.northwind_viewer)
+    login_verified(client, cast.northwind_viewer)
     page = _page(client)
     assert "Your network" in page
     assert "Northwind Mobile" in page
@@ -47,7 +47,7 @@ def test_an_mno_sees_their_network(client: Client, cast: Cast) -> None:
 def test_org_admins_see_their_recent_activity(client: Client, cast: Cast) -> None:
     audit_record(action="allocation_requested", organisation=cast.maple)
     audit_record(action="user_invited", organisation=cast.prairie)
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     page = _page(client)
     assert "Recent activity" in page
     assert "allocation_requested" in page
@@ -55,7 +55,7 @@ def test_org_admins_see_their_recent_activity(client: Client, cast: Cast) -> Non
 
 
 def test_viewers_get_no_activity_panel(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_viewer)
+    login_verified(client, cast.maple_viewer)
     assert "Recent activity" not in _page(client)
 
 
@@ -80,10 +80,10 @@ def test_an_app_adds_a_panel_for_its_organisation_kind(
     def nothing(request: object) -> None:
         return None
 
-    sign_in(client, cast.northwind_viewer)
+    login_verified(client, cast.northwind_viewer)
     page = _page(client)
     assert "Network usage" in page
     assert "Hidden today" not in page
 
-    sign_in(client, cast.maple_viewer)
+    login_verified(client, cast.maple_viewer)
     assert "Network usage" not in _page(client)

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from enstream.accounts.roles import Perm
 from enstream.portal.navigation import ENSTREAM, ISSUER, NavEntry, navigation_for
+from tests.accounts.helpers import login_verified
 from tests.cast import Cast
-from tests.portal.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +19,12 @@ def _nav_labels(client: Client) -> list[str]:
 
 
 def test_an_org_admin_finds_the_audit_log_in_the_navigation(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.prairie_admin)
+    login_verified(client, cast.prairie_admin)
     assert "Audit log" in _nav_labels(client)
 
 
 def test_a_viewer_does_not_see_pages_their_role_cannot_open(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_viewer)
+    login_verified(client, cast.maple_viewer)
     labels = _nav_labels(client)
     assert "Dashboard" in labels
     assert "Audit log" not in labels
@@ -69,7 +69,7 @@ def test_signed_out_visitors_get_no_navigation() -> None:
 
 
 def test_the_header_names_the_user_their_organisation_and_role(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.northwind_viewer)
+    login_verified(client, cast.northwind_viewer)
     html = client.get(reverse("portal:dashboard")).content.decode()
     header = html[html.index("<header") : html.index("</header>")]
     assert "nina" in header

@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
+from tests.accounts.helpers import login_verified
 from tests.cast import Cast
-from tests.portal.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_the_shell_loads_nothing_from_the_internet() -> None:
 
 
 def test_every_page_has_landmarks_and_a_skip_link(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     html = client.get(reverse("portal:dashboard")).content.decode()
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main"' in html
@@ -49,7 +49,7 @@ def test_every_page_has_landmarks_and_a_skip_link(client: Client, cast: Cast) ->
 
 
 def test_messages_are_shown(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     # A message left by the previous page travels in the messages cookie.
     storage = CookieStorage(HttpRequest())
     client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Invitation sent.")])
@@ -58,7 +58,7 @@ def test_messages_are_shown(client: Client, cast: Cast) -> None:
 
 
 def test_an_unknown_address_shows_the_portals_404_page(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_admin)
+    login_verified(client, cast.maple_admin)
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
@@ -66,7 +66,7 @@ def test_an_unknown_address_shows_the_portals_404_page(client: Client, cast: Cas
 
 
 def test_a_missing_permission_shows_the_portals_403_page(client: Client, cast: Cast) -> None:
-    sign_in(client, cast.maple_viewer)
+    login_verified(client, cast.maple_viewer)
     response = client.get(reverse("audit:list"))
     assert response.status_code == 403
     assert b"Your role does not allow this" in response.content
