@@ -25,8 +25,10 @@ from issuers.api.base import CommercialViewSet, StaffWrites, acting_person
 
 
 class PricePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommercialViewSet):
-    """No role check on reads: `for_user` gives an issuer the plans of its own agreements and
-    an MNO none at all (an empty list, a 404), which is the rule that matters here."""
+    """The price plans of the caller's agreements (an MNO has none)."""
+
+    # No role check on reads: `for_user` gives an issuer the plans of its own agreements and
+    # an MNO none at all (an empty list, a 404), which is the rule that matters here.
 
     queryset = PricePlan.objects.prefetch_related("versions__charges__tiers", "versions__bands")
     serializer_class = PricePlanSerializer

@@ -84,7 +84,9 @@ class ResaleAgreementViewSet(*_READ, CommercialViewSet):
 
 
 class NetworkLineViewSet(*_READ, CommercialViewSet):
-    """Lines carry no prices: an MNO sees those on its own network, like their allocations."""
+    """Network lines of the caller's agreements; for an MNO, the lines on its network."""
+
+    # Lines carry no prices, so an MNO may read those on its network, like their allocations.
 
     queryset = NetworkLine.objects.select_related("agreement__issuer", "mno")
     serializer_class = NetworkLineSerializer
