@@ -9,6 +9,11 @@ urlpatterns = [
     path("audit/", include("enstream.audit.urls")),
     path("api-keys/", include("enstream.apikeys.urls")),
     path("webhooks/", include("enstream.webhooks.urls")),
+    path("networks/", include("mno.urls")),
+    # The commercial pages of the networks share the prefix; their paths do not overlap.
+    path("networks/", include("mno.commercial_urls")),
+    path("issuers/", include("issuers.urls")),
+    path("billing/", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(

@@ -96,3 +96,30 @@ def virtual_card_save(se: SecureElement, card: VirtualCard) -> None:
         raise RegistryError("no_virtual_card", f"{se.iccid} is not a virtual SE.")
     state.se = se
     virtual_card_store(state, card)
+
+
+def virtual_card_domains(se: SecureElement) -> list[dict]:
+    """The security domains on the SE's virtual card (AID, life cycle, quotas, key versions),
+    read without a lock, for diagnostics pages. No key value leaves this function."""
+    state = VirtualCardState.objects.select_related("secret").filter(se=se).first()
+    if state is None:
+        return []
+    state.se = se
+    card = virtual_card_open(state)
+    domains = []
+    for app in card.to_state()["card"]["applications"]:
+        sd = app.get("security_domain")
+        if sd is None:
+            continue
+        domains.append(
+            {
+                "aid": app["aid"].upper(),
+                "lifecycle": app["lifecycle"],
+                "scp": f"SCP{sd['scp']:02d} i={sd['i']:02X}",
+                "nv_quota": sd["nv_quota"],
+                "v_quota": sd["v_quota"],
+                "key_versions": [f"{k['version']:02X}" for k in sd["keysets"]],
+                "counters": [k["counter"] for k in sd["keysets"]],
+            }
+        )
+    return domains

@@ -41,9 +41,24 @@ ENSTREAM = frozenset({OrgKind.ENSTREAM})
 ISSUER = frozenset({OrgKind.ISSUER})
 MNO = frozenset({OrgKind.MNO})
 
+_C = "Commercial"
+
 # Sections show in the order they first appear here.
 NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "portal:dashboard"),
+    NavEntry("Issuers", "issuers:list", Perm.ISSUERS_VIEW, ENSTREAM, _C),
+    NavEntry("Agreements", "issuers:agreement_list", Perm.AGREEMENTS_VIEW, ENSTREAM, _C),
+    NavEntry("Our agreement", "issuers:our_agreement", Perm.AGREEMENTS_VIEW, ISSUER, _C),
+    NavEntry("Approvals", "issuers:approvals", Perm.ALLOCATIONS_APPROVE, ENSTREAM, _C),
+    NavEntry("SE space", "issuers:allocation_list", Perm.ALLOCATIONS_VIEW, ENSTREAM | ISSUER, _C),
+    NavEntry("Price plans", "billing:price_plan_list", Perm.PRICE_PLANS_VIEW, ENSTREAM, _C),
+    NavEntry("Networks", "networks:list", Perm.MNOS_VIEW, ENSTREAM, _C),
+    NavEntry("Our network", "networks:ours", Perm.WHOLESALE_VIEW, MNO, "Networks"),
+    NavEntry("SE registry", "mno:se_list", Perm.SE_REGISTRY_VIEW, ENSTREAM | MNO, "Networks"),
+    NavEntry("Import SIMs", "mno:se_import", Perm.SE_REGISTRY_IMPORT, ENSTREAM | MNO, "Networks"),
+    NavEntry(
+        "Network simulation", "mno:network_list", Perm.NETWORK_SETTINGS_MANAGE, ENSTREAM, "Networks"
+    ),
     NavEntry("Audit log", "audit:list", Perm.AUDIT_VIEW, section="Administration"),
     NavEntry("Users", "accounts:users", Perm.USERS_MANAGE, section="Administration"),
     NavEntry("API keys", "apikeys:list", Perm.API_KEYS_MANAGE, section="Administration"),
