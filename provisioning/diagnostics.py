@@ -194,6 +194,22 @@ _CATALOGUE = [
         True,
     ),
     Diagnosis(
+        "port",
+        "Line ported to another network",
+        "The subscriber's line moved to another network on a new SIM; the credential on the "
+        "old SIM is void.",
+        "Nothing: a replacement credential was prepared on the new SIM where the agreement "
+        "covers its network.",
+        True,
+    ),
+    Diagnosis(
+        "ssd_missing",
+        "SSD not on the SIM",
+        "The issuer's security domain is not on the SIM any more.",
+        "EnStream operations: audit the SIM; provision the card again to recreate it.",
+        True,
+    ),
+    Diagnosis(
         "cancelled",
         "Cancelled",
         "EnStream operations cancelled the job.",

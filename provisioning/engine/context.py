@@ -1,0 +1,180 @@
+"""One job's view of the database while a task works on it: addresses, keys and card data from
+custody and the keystore (unsealed only when a script needs them), counters written back."""
+
+from contextlib import suppress
+from functools import cached_property
+
+from mno.custody import (
+    sd_counter,
+    sd_counter_set,
+    sd_keyset,
+    sd_keyset_record,
+    sd_keyset_store,
+    sd_keysets_purge_replaced,
+    ssd_keyset_generate,
+)
+from mno.errors import RegistryError
+from mno.models import AdapterKind, SecureElement
+from provisioning.carddata import card_data_open
+from provisioning.engine.segments import ISD, SSD
+from provisioning.errors import ProvisioningError
+from provisioning.gp.commands import Dgi
+from provisioning.gp.keys import KeySet
+from provisioning.gp.registry import Privilege
+from provisioning.gp.simulator.catalog import PreloadedProduct
+from provisioning.models import Credential, IssuerDomain, Job
+from provisioning.profiles import PROFILES, personalisation
+
+# Key versions by SCP (GPC_GUI_010): SCP03 key sets 30-3F, SCP02 20-2F. The SEM's initial set
+# takes the first; each handover or rotation takes the next, wrapping within the range.
+_KEY_VERSION_BASE = {3: 0x30, 2: 0x20}
+# OTA channels that carry commands for several security domains in one script. SCP80 (SMS)
+# and SCP81 (RAM over HTTP) address one domain (TAR) per session, so there the SEM's script and
+# the SP TSM's script travel separately.
+_MULTI_DOMAIN_ADAPTERS = (AdapterKind.SIMULATED,)
+
+
+def _privileges(names: list[str]) -> Privilege:
+    """The SSD's privileges from the allocation. The SP TSM manages its SSD in authorized mode:
+    delegated management would need a token from the SEM for every change, and EnStream runs
+    the SEM itself, so the allocation's delegated management is granted as authorized."""
+    out = Privilege.SECURITY_DOMAIN | Privilege.AUTHORIZED_MANAGEMENT
+    for name in names:
+        if name != "delegated_management":
+            out |= Privilege[name.upper()]
+    return out
+
+
+class JobContext:
+    """Materials and effects for the segment builder and answer reader (engine.segments/view)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.se: SecureElement = job.se
+        self.credential: Credential | None = job.credential
+        self.domain: IssuerDomain | None = job.domain
+        self.scp = self.se.scp
+        self.isd_i = self.se.scp_i
+        self.isd_aid = self.se.isd_aid_bytes
+        self.ssd_aid = self.domain.aid_bytes if self.domain is not None else b""
+        self.instance_aid = (
+            self.credential.instance_aid_bytes if self.credential is not None else None
+        )
+        self._keys: dict[tuple[str, int], KeySet] = {}
+
+    @cached_property
+    def spans_domains(self) -> bool:
+        connection = getattr(self.se.mno, "connection", None)
+        kind = connection.adapter_kind if connection is not None else AdapterKind.SIMULATED
+        return kind in _MULTI_DOMAIN_ADAPTERS
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def keyset(self, domain: str, version: int) -> KeySet:
+        cached = self._keys.get((domain, version))
+        if cached is None:
+            aid = self.isd_aid if domain == ISD else self.ssd_aid
+            cached = sd_keyset(self.se, aid, version=version)
+            self._keys[(domain, version)] = cached
+        return cached
+
+    def isd_version(self) -> int:
+        return sd_keyset_record(self.se, self.isd_aid).key_version
+
+    def counter(self, domain: str, version: int | None) -> int:
+        aid = self.isd_aid if domain == ISD else self.ssd_aid
+        return sd_counter(self.se, aid, version=version)
+
+    def ssd_keys_held(self) -> tuple[int, bool] | None:
+        """The SSD's active key set in custody: (version, whether it is the issuer's)."""
+        try:
+            record = sd_keyset_record(self.se, self.ssd_aid)
+        except RegistryError:
+            return None
+        return record.key_version, record.issuer_id is not None
+
+    def has_ssd_version(self, version: int) -> bool:
+        try:
+            sd_keyset_record(self.se, self.ssd_aid, version=version)
+        except RegistryError:
+            return False
+        return True
+
+    def _next_version(self, after: int) -> int:
+        base = _KEY_VERSION_BASE[self.scp]
+        return base + (after - base + 1) % 16
+
+    def fresh_initial_keys(self) -> int:
+        """A new first key set for an SSD the SEM is about to create (or key): stored in custody
+        before the script travels, replacing whatever an earlier attempt left there."""
+        held = self.ssd_keys_held()
+        keys = ssd_keyset_generate(
+            version=_KEY_VERSION_BASE[self.scp], kind="aes" if self.scp == 3 else "des"
+        )
+        sd_keyset_store(
+            se=self.se,
+            sd_aid=self.ssd_aid,
+            keyset=keys,
+            replaces=held[0] if held is not None else None,
+        )
+        return keys.version
+
+    def issuer_keys(self, *, on_card: int, rotate: bool = False) -> int:
+        """The issuer's key set to hold on the SSD: the active one in custody if it is the
+        issuer's (and no rotation is asked), else a fresh one replacing it, stored before any
+        PUT KEY travels so that a lost answer never loses the keys."""
+        held = self.ssd_keys_held()
+        if held is not None and held[1] and not rotate:
+            return held[0]
+        if held is None:
+            raise ProvisioningError("key_mismatch", "The SSD has no key set in custody.")
+        keys = ssd_keyset_generate(
+            version=self._next_version(max(held[0], on_card)),
+            kind="aes" if self.scp == 3 else "des",
+        )
+        sd_keyset_store(
+            se=self.se,
+            sd_aid=self.ssd_aid,
+            keyset=keys,
+            issuer=self.job.issuer,
+            replaces=held[0],
+        )
+        return keys.version
+
+    # -- effects of answers (engine.view.Effects) ------------------------------------------
+
+    def counter_seen(self, domain: str, version: int | None, counter: int) -> None:
+        aid = self.isd_aid if domain == ISD else self.ssd_aid
+        # A key set the card has but custody does not is left alone: its session will fail
+        # with key_mismatch, which says more than a missing counter would.
+        with suppress(RegistryError):
+            sd_counter_set(se=self.se, sd_aid=aid, counter=counter, version=version)
+
+    def keys_confirmed(self, version: int) -> None:
+        # The card holds the issuer's keys: the SEM's initial ones (or the rotated-out ones)
+        # are destroyed, so only the issuer's SP TSM can open the SSD from now on.
+        if sd_keyset_record(self.se, self.ssd_aid).key_version == version:
+            sd_keysets_purge_replaced(se=self.se, sd_aid=self.ssd_aid)
+
+    # -- what goes into the SSD and the applet ---------------------------------------------
+
+    def ssd_template(self) -> tuple[Privilege, int, int]:
+        domain = self.domain
+        assert domain is not None
+        return _privileges(domain.allocation.privileges), domain.nv_quota, domain.v_quota
+
+    def product(self) -> PreloadedProduct:
+        assert self.credential is not None
+        return PROFILES[self.credential.applet_profile].product
+
+    def personalisation(self) -> list[Dgi]:
+        credential = self.credential
+        if credential is None or credential.card_data is None or credential.card_data.is_destroyed:
+            raise ProvisioningError(
+                "card_data_purged", "The card data is no longer held for this credential."
+            )
+        card = card_data_open(credential.card_data, owner=credential.card_data_owner)
+        return personalisation(PROFILES[credential.applet_profile], card)
+
+
+__all__ = ["ISD", "SSD", "JobContext"]
