@@ -54,10 +54,15 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
 
 
 def _clean_ip(ip: str | None) -> str | None:
+    # One spelling per address, the one every database gives back, so the hash survives
+    # the round trip; an IPv4 client seen through an IPv6 socket is an IPv4 client.
     try:
-        return str(ipaddress.ip_address(ip)) if ip else None
+        address = ipaddress.ip_address(ip) if ip else None
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return None if address is None else str(address)
 
 
 def _org_id(value: Any) -> int | None:

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from enstream.audit.chain import GENESIS_HASH, verify_chain
 from enstream.audit.models import AuditEntry
@@ -98,3 +101,18 @@ def test_the_database_itself_refuses_to_update_an_entry() -> None:
 def test_an_unknown_outcome_is_refused() -> None:
     with pytest.raises(AuditError):
         audit_record(action="test", outcome="maybe")
+
+
+@pytest.mark.parametrize("ip", ["2001:DB8:0:0::1", "::ffff:192.0.2.7", "192.0.2.7", "not an ip"])
+def test_entries_verify_after_a_round_trip_through_the_database(ip: str) -> None:
+    from enstream.audit.context import actor_context
+
+    with actor_context(ip=ip, via="web"):
+        entry = audit_record(
+            action="test",
+            changes={"ratio": 0.1, "when": timezone.now(), "amount": Decimal("12.50"), "n": 10**20},
+            detail="ünïcode ✓",
+        )
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.hash == entry.hash
+    assert verify_chain().ok
