@@ -179,3 +179,9 @@ def _price_plan(cast: Cast) -> Case:
     plan = standard_plan(code="maple-negotiated", name="Maple negotiated")
     ResaleAgreementFactory(issuer=world.maple, number="RA-MAPLE-02", price_plan=plan)
     return {"pk": plan.pk}, [cast.prairie_admin, cast.outsider, cast.northwind_viewer]
+
+
+# --- cases kept with their apps' tests register themselves on import -------------------------
+
+import tests.pages.tenancy_cases  # noqa: E402  (issuers, networks, price plan pages)
+import tests.registry.tenancy_cases  # noqa: E402, F401  (the SE registry pages)
