@@ -7,15 +7,17 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
-from enstream.api.idempotency import request_fingerprint
+from enstream.api.idempotency import IdempotentCreateMixin, request_fingerprint
 from enstream.apikeys.models import IdempotencyRecord, IdempotencyState
 from enstream.apikeys.tasks import purge_idempotency_records
+from enstream.audit.context import actor_context
 from enstream.webhooks.api import views as webhook_views
-from enstream.webhooks.models import WebhookEndpoint
+from enstream.webhooks.models import WebhookEndpoint, WebhookEvent
 from tests.api.conftest import MakeKey, bearer
 from tests.cast import Cast
 
@@ -198,3 +200,37 @@ def test_concurrent_requests_with_one_key_create_one_endpoint(
     replay = post(APIClient(), raw)
     assert replay["Idempotent-Replayed"] == "true"
     assert replay.json()["id"] == created["id"]
+
+
+class _EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEvent
+        fields = ["id", "event_type", "payload"]
+
+
+class _EventViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """A plain DRF create, made idempotent by the mixin alone."""
+
+    serializer_class = _EventSerializer
+    authentication_classes: list = []
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.save(organisation=self.request.user.organisation)
+
+
+def test_the_mixin_makes_a_plain_viewset_create_idempotent(cast: Cast) -> None:
+    view = _EventViewSet.as_view({"post": "create"})
+
+    def call() -> Any:
+        request = APIRequestFactory().post(
+            "/events", {"event_type": "job.failed", "payload": {}}, format="json",
+            HTTP_IDEMPOTENCY_KEY="mixin-1",
+        )  # fmt: skip
+        force_authenticate(request, user=cast.maple_admin)
+        with actor_context():
+            return view(request)
+
+    first, again = call(), call()
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert WebhookEvent.objects.count() == 1

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from rest_framework.response import Response
@@ -116,3 +117,39 @@ def test_a_sandbox_key_sees_and_makes_sandbox_endpoints_only(
     )
     assert created.json()["mode"] == "sandbox"
     assert [item["mode"] for item in api.get(URL, **bearer(sandbox)).json()] == ["sandbox"]
+
+
+class WhoAmI(APIView):
+    def get(self, request: Any) -> Response:
+        return Response(
+            {
+                "issuer": request.issuer.slug if request.issuer else None,
+                "mode": request.mode,
+                "organisation": request.user.organisation.slug,
+                "key": request.auth.prefix if request.auth else None,
+            }
+        )
+
+
+def whoami(**headers: str) -> dict:
+    with actor_context():
+        return WhoAmI.as_view()(APIRequestFactory().get("/whoami", **headers)).data
+
+
+def test_a_view_knows_the_callers_issuer_and_mode(cast: Cast, make_key: MakeKey) -> None:
+    live, live_raw = make_key(cast.maple)
+    _, sandbox_raw = make_key(cast.maple, mode="sandbox")
+    staff, staff_raw = make_key(cast.enstream, user=cast.operations, scopes=("read",))
+    assert whoami(**bearer(live_raw)) == {
+        "issuer": "maple",
+        "mode": "live",
+        "organisation": "maple",
+        "key": live.prefix,
+    }
+    assert whoami(**bearer(sandbox_raw))["mode"] == "sandbox"
+    assert whoami(**bearer(staff_raw)) == {
+        "issuer": None,
+        "mode": "live",
+        "organisation": "enstream",
+        "key": staff.prefix,
+    }
