@@ -182,6 +182,8 @@ class BillingMonth(models.Model):
     month = models.DateField(primary_key=True, help_text="The first day of the month.")
     status = models.CharField(max_length=8, choices=MonthStatus.choices, default=MonthStatus.DRAFT)
     revision = models.PositiveIntegerField(default=0)
+    # A digest of every draft's figures: a refresh that changes it is a new revision.
+    fingerprint = models.CharField(max_length=64, blank=True)
     closed_at = models.DateTimeField(default=timezone.now)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,4 +1,9 @@
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from pytest_django.fixtures import Settings
 
 from tests.cast import Cast
@@ -9,6 +14,15 @@ from tests.issuers.factories import World, build_world
 def fast_password_hashing(settings: Settings) -> None:
     # The cast's eleven users would otherwise cost seconds of PBKDF2 per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def late_november_2026() -> Iterator[None]:
+    """The hand-computed months (September, October 2026) are over; November is open.
+    Factories date agreements from today, so today is pinned too."""
+    moment = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("America/Toronto"))
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture
