@@ -38,9 +38,7 @@ def _outsider_draft(world: World, cast: Cast) -> ResaleAgreement:
     )
 
 
-def _add(
-    world: World, cast: Cast, agreement: ResaleAgreement, mno: object, day: date
-) -> NetworkLine:
+def _add(cast: Cast, agreement: ResaleAgreement, mno: object, day: date) -> NetworkLine:
     return agreement_add_network_line(
         agreement=agreement, mno=mno, phase_in_on=day, actor=cast.account_manager
     )
