@@ -18,12 +18,6 @@ ALL_SCOPES = ("read", "provision", "lifecycle", "webhooks")
 MakeKey = Callable[..., tuple[ApiKey, str]]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # The cast's eleven users would otherwise cost a million PBKDF2 rounds each per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(raw: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
