@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from enstream.env import env_bool, env_choice, env_int, env_list, env_str
@@ -250,6 +251,18 @@ CELERY_BEAT_SCHEDULE["webhooks.expire_webhook_secrets"] = {
     "task": "enstream.webhooks.tasks.expire_webhook_secrets",
     "schedule": 3600,
     "options": {"expires": 3000},
+}
+# Billing: yesterday's SSD snapshot just after midnight; last month's drafts on the 2nd, for
+# finance to review and issue (docs/billing.md).
+CELERY_BEAT_SCHEDULE["billing.snapshot_usage"] = {
+    "task": "billing.tasks.snapshot_usage",
+    "schedule": crontab(minute=5, hour=0),
+    "options": {"expires": 3000},
+}
+CELERY_BEAT_SCHEDULE["billing.close_previous_month"] = {
+    "task": "billing.tasks.close_previous_month",
+    "schedule": crontab(minute=0, hour=3, day_of_month=2),
+    "options": {"expires": 6 * 3600},
 }
 
 # API platform: keys, rate limits, idempotency, webhooks (docs/api.md).
