@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_tmp'),
+        ('accounts', '0002_backupcodedevice_encryptedtotpdevice_invitation_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_tmp'),
+        ('accounts', '0002_backupcodedevice_encryptedtotpdevice_invitation_and_more'),
         ('keystore', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
