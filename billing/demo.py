@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing.models import PricePlan
 from billing.pricing import BandSpec, ChargeKind, ChargeSpec, PricingModel, TierSpec
 from billing.services import price_plan_create, price_plan_new_version
-from issuers.demo_actor import demo_actor, say
+from issuers.demo_support import demo_actor, say
 
 D = Decimal
 _ONBOARDING = ChargeSpec(

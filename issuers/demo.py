@@ -20,7 +20,7 @@ from billing.models import PricePlan
 from enstream.accounts.models import User
 from enstream.accounts.roles import OrgKind
 from issuers import services
-from issuers.demo_actor import demo_actor, demo_organisation, say
+from issuers.demo_support import demo_actor, demo_organisation, say
 from issuers.models import Issuer, IssuerKind, IssuerStatus, NetworkLine
 from mno import demo as mno_demo
 from mno.models import MNO

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from enstream.accounts.models import User
 from enstream.accounts.roles import OrgKind
-from issuers.demo_actor import demo_actor, demo_organisation, say
+from issuers.demo_support import demo_actor, demo_organisation, say
 from mno.models import MNO, AdapterKind, MnoStatus
 from mno.services import mno_connection_configure, mno_create, wholesale_agreement_create
 

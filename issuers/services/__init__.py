@@ -12,9 +12,6 @@ from issuers.services.agreements import (
     agreement_end,
     agreement_sign,
     agreement_update,
-    network_line_phase_in,
-    network_line_reschedule,
-    network_line_withdraw,
 )
 from issuers.services.allocations import (
     allocation_approve,
@@ -25,6 +22,11 @@ from issuers.services.allocations import (
     allocation_revoke,
 )
 from issuers.services.issuers import issuer_create, issuer_transition, issuer_update
+from issuers.services.network_lines import (
+    network_line_phase_in,
+    network_line_reschedule,
+    network_line_withdraw,
+)
 
 __all__ = [
     "agreement_activate",

@@ -15,19 +15,14 @@ from issuers.models import (
     AgreementStatus,
     Issuer,
     IssuerStatus,
-    LineStatus,
     NetworkLine,
     ResaleAgreement,
 )
 from issuers.models.agreements import MAX_NETWORKS
-from issuers.services.allocations import close_allocations_of_line
+from issuers.services import rules
+from issuers.services.network_lines import withdraw_line
 from issuers.transitions import require, save_as
 from mno.models import MNO, MnoStatus
-from mno.selectors import wholesale_agreement_in_force
-
-
-def _today() -> date:
-    return timezone.localdate()
 
 
 def _check_term(effective_on: date, expires_on: date) -> None:
@@ -52,32 +47,6 @@ def _check_no_overlap(
                 "time, so terms cannot overlap.",
                 field="effective_on",
             )
-
-
-def _check_within_term(agreement: ResaleAgreement, day: date, field: str) -> None:
-    if day < agreement.effective_on:
-        raise CommercialError(
-            "phase_in_before_start",
-            f"{day} is before agreement {agreement.number} takes effect "
-            f"({agreement.effective_on}).",
-            field=field,
-        )
-    if day > agreement.last_day:
-        raise CommercialError(
-            "phase_in_after_expiry",
-            f"{day} is after agreement {agreement.number} ends ({agreement.last_day}).",
-            field=field,
-        )
-
-
-def _check_wholesale(mno: MNO, day: date, field: str) -> None:
-    if wholesale_agreement_in_force(mno, on=day) is None:
-        raise CommercialError(
-            "no_wholesale_agreement",
-            f"{mno} has no wholesale agreement in force on {day}: EnStream cannot resell space "
-            "it has not bought.",
-            field=field,
-        )
 
 
 def _next_number(issuer: Issuer) -> str:
@@ -153,7 +122,7 @@ def agreement_update(
         agreement.issuer, agreement.effective_on, agreement.expires_on, exclude=agreement.pk
     )
     for line in agreement.lines.current():
-        _check_within_term(agreement, line.phase_in_on, "effective_on")
+        rules.check_within_term(agreement, line.phase_in_on, "effective_on")
     save_as(agreement, actor)
     after = (agreement.effective_on, agreement.expires_on, agreement.price_plan_id)
     audit_record(
@@ -179,7 +148,7 @@ def agreement_add_network_line(
         )
     if mno.status == MnoStatus.RETIRED:
         raise CommercialError("mno_retired", f"{mno} is retired.", field="mno")
-    _check_within_term(agreement, phase_in_on, "phase_in_on")
+    rules.check_within_term(agreement, phase_in_on, "phase_in_on")
     current = agreement.lines.current()
     if current.filter(mno=mno).exists():
         raise CommercialError(
@@ -194,7 +163,7 @@ def agreement_add_network_line(
             "one agreement can.",
             field="mno",
         )
-    _check_wholesale(mno, phase_in_on, "phase_in_on")
+    rules.check_wholesale(mno, phase_in_on, "phase_in_on")
     line = NetworkLine(agreement=agreement, mno=mno, phase_in_on=phase_in_on)
     save_as(line, actor)
     audit_record(
@@ -233,7 +202,7 @@ def agreement_sign(
         agreement.issuer, agreement.effective_on, agreement.expires_on, exclude=agreement.pk
     )
     agreement.status = AgreementStatus.SIGNED
-    agreement.signed_on = signed_on or _today()
+    agreement.signed_on = signed_on or rules.today()
     save_as(agreement, actor)
     audit_record(
         action="agreement.sign",
@@ -251,7 +220,7 @@ def agreement_activate(*, agreement: ResaleAgreement, actor: Any) -> ResaleAgree
     transitions.AGREEMENT.check(
         current=agreement.status, target=AgreementStatus.ACTIVE, actor=actor
     )
-    today = _today()
+    today = rules.today()
     if today < agreement.effective_on:
         raise CommercialError(
             "agreement_not_yet_effective",
@@ -288,9 +257,9 @@ def agreement_end(
     transitions.AGREEMENT.check(
         current=current, target=AgreementStatus.ENDED, actor=actor, reason=reason
     )
-    last_day = on or _today()
+    last_day = on or rules.today()
     if current == AgreementStatus.ACTIVE:
-        if last_day < _today():
+        if last_day < rules.today():
             raise CommercialError(
                 "end_in_past", "An agreement cannot be ended in the past.", field="on"
             )
@@ -305,7 +274,7 @@ def agreement_end(
     agreement.end_reason = reason.strip()
     save_as(agreement, actor, reason=reason)
     for line in agreement.lines.current():
-        _withdraw(line, actor, reason=f"Agreement ended: {reason.strip()}", last_day=last_day)
+        withdraw_line(line, actor, reason=f"Agreement ended: {reason.strip()}", last_day=last_day)
     audit_record(
         action="agreement.end",
         obj=agreement,
@@ -314,104 +283,3 @@ def agreement_end(
         detail=reason,
     )
     return agreement
-
-
-@transaction.atomic
-def network_line_reschedule(*, line: NetworkLine, actor: Any, phase_in_on: date) -> NetworkLine:
-    """Move a planned line's phase-in date."""
-    require(actor, Perm.AGREEMENTS_MANAGE, "reschedule a network phase-in")
-    line = (
-        NetworkLine.objects.select_for_update().select_related("agreement", "mno").get(pk=line.pk)
-    )
-    if line.status != LineStatus.PLANNED:
-        raise CommercialError(
-            "line_not_planned",
-            f"{line.mno} is {line.get_status_display().lower()}: only a planned line moves.",
-            field="status",
-        )
-    _check_within_term(line.agreement, phase_in_on, "phase_in_on")
-    _check_wholesale(line.mno, phase_in_on, "phase_in_on")
-    before = line.phase_in_on
-    line.phase_in_on = phase_in_on
-    save_as(line, actor)
-    audit_record(
-        action="network_line.reschedule",
-        obj=line,
-        actor=actor,
-        changes={"phase_in_on": [str(before), str(phase_in_on)]},
-    )
-    return line
-
-
-@transaction.atomic
-def network_line_phase_in(*, line: NetworkLine, actor: Any, on: date | None = None) -> NetworkLine:
-    """planned -> live from `on` (default today; not in the future: until then the line is
-    planned). The agreement must be active and the MNO's wholesale agreement in force."""
-    line = (
-        NetworkLine.objects.select_for_update().select_related("agreement", "mno").get(pk=line.pk)
-    )
-    transitions.NETWORK_LINE.check(current=line.status, target=LineStatus.LIVE, actor=actor)
-    day = on or _today()
-    if line.agreement.status != AgreementStatus.ACTIVE:
-        raise CommercialError(
-            "agreement_not_active",
-            f"Agreement {line.agreement.number} is "
-            f"{line.agreement.get_status_display().lower()}: activate it first.",
-            field="agreement",
-        )
-    if day > _today():
-        raise CommercialError(
-            "phase_in_in_future",
-            f"{day} is in the future: keep the line planned for that day.",
-            field="on",
-        )
-    _check_within_term(line.agreement, day, "on")
-    _check_wholesale(line.mno, day, "on")
-    line.status = LineStatus.LIVE
-    line.live_from = day
-    save_as(line, actor)
-    audit_record(
-        action="network_line.phase_in",
-        obj=line,
-        actor=actor,
-        changes={"status": [LineStatus.PLANNED, LineStatus.LIVE], "live_from": str(day)},
-    )
-    return line
-
-
-def _withdraw(line: NetworkLine, actor: Any, *, reason: str, last_day: date) -> None:
-    before = line.status
-    if before == LineStatus.LIVE:
-        line.live_until = last_day
-    line.status = LineStatus.WITHDRAWN
-    line.withdraw_reason = reason.strip()
-    save_as(line, actor, reason=reason)
-    close_allocations_of_line(line, actor, reason=f"Network withdrawn: {reason.strip()}")
-    audit_record(
-        action="network_line.withdraw",
-        obj=line,
-        actor=actor,
-        changes={"status": [before, LineStatus.WITHDRAWN], "live_until": str(line.live_until)},
-        detail=reason,
-    )
-
-
-@transaction.atomic
-def network_line_withdraw(
-    *, line: NetworkLine, actor: Any, reason: str, on: date | None = None
-) -> NetworkLine:
-    """planned or live -> withdrawn. A live line covers its network through `on` (default
-    today); its open requests are cancelled and its approved allocations revoked."""
-    line = (
-        NetworkLine.objects.select_for_update().select_related("agreement", "mno").get(pk=line.pk)
-    )
-    transitions.NETWORK_LINE.check(
-        current=line.status, target=LineStatus.WITHDRAWN, actor=actor, reason=reason
-    )
-    last_day = on or _today()
-    if last_day < _today():
-        raise CommercialError(
-            "withdraw_in_past", "A network cannot be withdrawn in the past.", field="on"
-        )
-    _withdraw(line, actor, reason=reason, last_day=last_day)
-    return line

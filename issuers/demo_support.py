@@ -1,5 +1,6 @@
-"""Who the demo data is written by: an EnStream admin that seed_demo created first, so every
-demo change goes through the services with a real name in its history and audit entries."""
+"""Shared by the demo seeders: who writes the demo data (the first EnStream admin, whom
+seed_demo creates first, so every demo change goes through the services with a real name in
+its history and audit entries), the organisations it fills, and how it reports progress."""
 
 from typing import Any
 
