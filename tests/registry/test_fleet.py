@@ -66,3 +66,16 @@ def test_the_command_reports_what_it_made(northwind: MNO) -> None:
     assert out.getvalue().startswith("NWM: 25 virtual SEs created, 0 already there")
     with pytest.raises(CommandError, match="No network 'XXX'"):
         call_command("simulate_fleet", "--mno", "XXX", "--count", "1")
+
+
+def test_the_demo_fleet_seeds_every_network_once(northwind: MNO, lakeshore: MNO) -> None:
+    from mno import fleet_demo
+
+    out = io.StringIO()
+    fleet_demo.seed(stdout=out)
+    fleet_demo.seed(stdout=out)
+    assert SecureElement.objects.filter(mno=lakeshore).count() == fleet_demo.PER_NETWORK
+    assert SecureElement.objects.filter(mno=northwind, sandbox=True).count() == (
+        fleet_demo.SANDBOX_COUNT
+    )
+    assert out.getvalue().count("sandbox virtual SIMs") == 1
