@@ -9,11 +9,17 @@ from uuid import uuid4
 import pytest
 from django.test import Client
 
+from enstream.apikeys.services import apikey_create
 from issuers.models import AllocationStatus
 from tests.accounts.helpers import login_verified
 from tests.billing.factories import standard_plan
 from tests.cast import Cast
-from tests.issuers.factories import ResaleAgreementFactory, World
+from tests.issuers.factories import (
+    AllocationFactory,
+    NetworkLineFactory,
+    ResaleAgreementFactory,
+    World,
+)
 
 API = "/api/v1"
 
@@ -235,3 +241,37 @@ def test_an_issuer_quotes_its_plan_through_the_api(world: World, cast: Cast) -> 
     assert [t["unit_price"] for t in ssd["tiers"]] == ["0.2188", "0.1750"]
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "platform_volume_too_small"
+
+
+def test_an_issuer_key_reads_its_own_agreement_and_writes_nothing(world: World, cast: Cast) -> None:
+    _, raw = apikey_create(
+        organisation=cast.maple, name="card back end", scopes=["read"], created_by=cast.maple_admin
+    )
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+
+    listed = client.get(f"{API}/agreements")
+    other = client.get(f"{API}/agreements/{world.prairie_agreement.pk}")
+    write = _post(client, f"{API}/allocations/{world.maple_requested.pk}/cancel")
+
+    assert [a["number"] for a in listed.json()] == ["RA-MAPLE-01"]
+    assert other.status_code == 404
+    assert write.status_code == 403
+    assert write.json()["error"]["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize("path", ["agreements", "network-lines", "allocations", "price-plans"])
+def test_a_list_costs_the_same_queries_however_long_it_is(
+    world: World, cast: Cast, path: str, django_assert_max_num_queries: Any
+) -> None:
+    client = _client(cast.finance)
+    client.get(f"{API}/{path}")  # warm the session and the key caches
+    for number in range(5):
+        agreement = ResaleAgreementFactory(number=f"RA-MORE-{number}", price_plan=world.plan)
+        AllocationFactory(network_line=NetworkLineFactory(agreement=agreement))
+        standard_plan(code=f"more-{number}")
+
+    with django_assert_max_num_queries(12):
+        response = client.get(f"{API}/{path}")
+
+    assert response.status_code == 200
+    assert len(response.json()) >= 6
