@@ -98,7 +98,9 @@ def ota_submit(
     except IntegrityError:
         # Another process submitted the same correlation between our read and our write.
         return OtaExchange.objects.get(correlation=correlation)
-    transaction.on_commit(lambda: transport.send(exchange))
+    # A failed hand-over (broker down) must not fail the caller after its commit: the
+    # exchange stays submitted and the sender's reply timeout re-drives it.
+    transaction.on_commit(lambda: transport.send(exchange), robust=True)
     return exchange
 
 
@@ -142,7 +144,7 @@ def ota_record_reply(
         )
         if state != ExchangeState.LOST:
             reply_task, ident = exchange.reply_task, str(exchange.pk)
-            transaction.on_commit(lambda: _send_reply(reply_task, ident))
+            transaction.on_commit(lambda: _send_reply(reply_task, ident), robust=True)
     return True
 
 

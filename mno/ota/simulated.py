@@ -243,5 +243,7 @@ def deliver(exchange_id: str, fate: str) -> bool:
         )
         if state != ExchangeState.LOST:
             reply_task, ident = exchange.reply_task, str(exchange.pk)
-            transaction.on_commit(lambda: app.send_task(reply_task, args=[ident]))
+            # The answer is committed; a reply lost to the broker is re-sent by the sender's
+            # re-drive (it finds answered exchanges whose job still waits).
+            transaction.on_commit(lambda: app.send_task(reply_task, args=[ident]), robust=True)
     return True

@@ -201,3 +201,16 @@ def test_a_lognormal_latency_has_its_median_and_stays_in_its_clamp() -> None:
     assert 900 <= draws[1000] <= 1100
     assert draws[0] >= 200
     assert draws[-1] <= 8000
+
+
+def test_a_broker_outage_at_hand_over_leaves_the_exchange_waiting_not_the_caller_failing(
+    fleet: MNO, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(simulated.app, "send_task", broker_down)
+    ConnectionSettings.objects.create(mno=fleet, parameters={"latency_ms": 500})
+    se = SecureElement.objects.filter(mno=fleet).first()
+    exchange = submit_now(se, [GET_CARD_DATA], "job-7:1:1", django_capture_on_commit_callbacks)
+    assert exchange.state == ExchangeState.SUBMITTED
