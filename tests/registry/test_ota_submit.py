@@ -214,3 +214,14 @@ def test_a_broker_outage_at_hand_over_leaves_the_exchange_waiting_not_the_caller
     se = SecureElement.objects.filter(mno=fleet).first()
     exchange = submit_now(se, [GET_CARD_DATA], "job-7:1:1", django_capture_on_commit_callbacks)
     assert exchange.state == ExchangeState.SUBMITTED
+
+
+def test_a_delivery_reads_everything_in_one_query_and_writes_three_rows(
+    fleet: MNO, replies: list, django_assert_num_queries
+) -> None:
+    ConnectionSettings.objects.create(mno=fleet, parameters={"latency_ms": 100})
+    se = SecureElement.objects.filter(mno=fleet).first()
+    exchange = ota_submit(se=se, script=[GET_CARD_DATA], correlation="job-8:1:1")
+    # Savepoint, the locking read, the sealed card, its version, the exchange, release.
+    with django_assert_num_queries(6):
+        assert simulated.deliver(str(exchange.pk), simulated.OK)
