@@ -65,8 +65,12 @@ class TariffForm(forms.Form):
             self.fields[f"{kind}-priced"] = forms.BooleanField(
                 label=f"Charge for {label.lower()}", required=False
             )
+            # Not required: a charge left unticked has no model to give.
             self.fields[f"{kind}-model"] = forms.ChoiceField(
-                label="Pricing", choices=PricingModel.choices, initial=PricingModel.FLAT
+                label="Pricing",
+                choices=PricingModel.choices,
+                initial=PricingModel.FLAT,
+                required=False,
             )
             self.fields[f"{kind}-shares"] = forms.BooleanField(
                 label="Lowered by the shared-cost band", required=False, initial=True

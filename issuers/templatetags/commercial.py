@@ -80,3 +80,12 @@ def tier_ranges(charge: Any) -> list[tuple[int, int | None, Decimal]]:
         ranges.append((first, tier.up_to, tier.unit_price))
         first = (tier.up_to or first) + 1
     return ranges
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """12.50 -> "12.5", 5.00 -> "5": as many decimals as the rate has, no more."""
+    if value is None:
+        return "—"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
