@@ -79,9 +79,6 @@ def ota_submit(
     if not correlation or len(correlation) > 200:
         raise RegistryError("invalid_correlation", "A correlation is 1-200 characters.")
     commands = _check_script(script)
-    existing = OtaExchange.objects.filter(correlation=correlation).first()
-    if existing is not None:
-        return existing
     transport = transport_for(se.mno_id)
     exchange = OtaExchange(
         se=se,
@@ -96,8 +93,12 @@ def ota_submit(
         with transaction.atomic():
             exchange.save(force_insert=True)
     except IntegrityError:
-        # Another process submitted the same correlation between our read and our write.
-        return OtaExchange.objects.get(correlation=correlation)
+        # Submitted before (a re-run step): the first exchange stands, nothing is sent again.
+        # Inserting first keeps the usual path to one write, and no race between two senders.
+        existing = OtaExchange.objects.filter(correlation=correlation).first()
+        if existing is None:
+            raise
+        return existing
     # A failed hand-over (broker down) must not fail the caller after its commit: the
     # exchange stays submitted and the sender's reply timeout re-drives it.
     transaction.on_commit(lambda: transport.send(exchange), robust=True)
