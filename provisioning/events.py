@@ -11,12 +11,27 @@ the last SSD of a cap), and uncounted when it is deleted, or when its creation f
 while the card is known not to hold it.
 """
 
+from django.utils import timezone
+
+from billing.ledger import UsageKind
+from billing.ledger_services import usage_key, usage_record
 from issuers.errors import CommercialError
 from issuers.services import allocation_record_usage
+from mno.ota.models import ExchangeState, OtaExchange
 from provisioning.errors import ProvisioningError
-from provisioning.models import IssuerDomain, Job
+from provisioning.models import IssuerDomain, Job, JobKind
 
 _CODES = {"allocation_not_approved": "allocation_missing"}
+# What a successful job bills in the usage ledger (docs/billing.md); SSD jobs bill through
+# ssd_created / ssd_deleted, and every answered OTA round trip through ota_round_trip.
+_JOB_USAGE = {
+    JobKind.PROVISION: UsageKind.CREDENTIAL_PROVISIONED,
+    JobKind.SUSPEND: UsageKind.LIFECYCLE_OPERATION,
+    JobKind.RESUME: UsageKind.LIFECYCLE_OPERATION,
+    JobKind.DELETE: UsageKind.LIFECYCLE_OPERATION,
+    JobKind.MIGRATE: UsageKind.LIFECYCLE_OPERATION,
+    JobKind.KEY_ROTATE: UsageKind.KEY_ROTATION,
+}
 
 
 def _bytes(domain: IssuerDomain) -> int:
@@ -35,6 +50,7 @@ def ssd_created(*, domain: IssuerDomain, job: Job | None) -> None:
         raise ProvisioningError(_CODES.get(exc.code, exc.code), exc.message) from exc
     IssuerDomain.objects.filter(pk=domain.pk).update(usage_recorded=True)
     domain.usage_recorded = True
+    _ssd_usage(domain, job, UsageKind.SSD_CREATED)
 
 
 def ssd_deleted(*, domain: IssuerDomain, job: Job | None) -> None:
@@ -46,3 +62,56 @@ def ssd_deleted(*, domain: IssuerDomain, job: Job | None) -> None:
     )
     IssuerDomain.objects.filter(pk=domain.pk).update(usage_recorded=False)
     domain.usage_recorded = False
+    _ssd_usage(domain, job, UsageKind.SSD_DELETED)
+
+
+def _ssd_usage(domain: IssuerDomain, job: Job | None, kind: str) -> None:
+    """The ledger's side of an SSD counted or uncounted, on the network whose allocation it
+    takes. Keyed by the job (or, for a SIM move, the domain and allocation), so a re-run
+    records nothing; sandbox SIMs are never billed."""
+    if domain.se.sandbox:
+        return
+    key = (
+        usage_key(job.pk, f"{kind}:{domain.pk}")
+        if job is not None
+        else f"domain:{domain.pk}:{kind}:{domain.allocation_id}"
+    )
+    usage_record(
+        idempotency_key=key,
+        issuer=domain.issuer,
+        mno=domain.allocation.network_line.mno,
+        kind=kind,
+        occurred_at=timezone.now(),
+        se=domain.se,
+    )
+
+
+def job_succeeded(*, job: Job) -> None:
+    """Bill what the job did for the issuer (a credential provisioned, a lifecycle operation,
+    a key rotation), in the transaction that marks it succeeded."""
+    kind = _JOB_USAGE.get(job.kind)
+    if kind is None or job.sandbox:
+        return
+    usage_record(
+        idempotency_key=usage_key(job.pk, "succeeded"),
+        issuer=job.issuer,
+        mno=job.mno,
+        kind=kind,
+        occurred_at=timezone.now(),
+        se=job.se,
+    )
+
+
+def ota_round_trip(*, job: Job, exchange: OtaExchange) -> None:
+    """One script delivered and answered (or failed) over the MNO's OTA channel: what EnStream
+    pays the network for. A lost script reached no SIM and costs nothing."""
+    if job.sandbox or exchange.state == ExchangeState.LOST:
+        return
+    usage_record(
+        idempotency_key=usage_key(job.pk, f"ota:{job.seq}"),
+        issuer=job.issuer,
+        mno=job.mno,
+        kind=UsageKind.OTA_OPERATION,
+        occurred_at=exchange.delivered_at or timezone.now(),
+        se=job.se,
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mno.ota.models import ExchangeState, OtaExchange
 from mno.ota.services import ota_abandon, ota_submit
-from provisioning import conf, notify
+from provisioning import conf, events, notify
 from provisioning.engine import steplog
 from provisioning.engine.context import JobContext
 from provisioning.engine.lease import (
@@ -153,6 +153,7 @@ def _conclude(job: Job, lease: Lease, *, timed_out: bool) -> None:
             view.known = False
             outcome = Outcome("retry", "ota_timeout", "the SIM stopped answering mid-script")
     _log_reply(job, exchange, answers, outcome)
+    events.ota_round_trip(job=job, exchange=exchange)
     if outcome.kind == "fail":
         _fail(job, lease, ctx, view, outcome)
     elif outcome.kind == "retry":
@@ -306,6 +307,7 @@ def _finish(job: Job, lease: Lease, view: CardView, state: str, **fields: Any) -
 
 def _succeed(job: Job, lease: Lease, ctx: JobContext, view: CardView) -> None:
     FLOWS[job.kind].succeeded(ctx, view)
+    events.job_succeeded(job=job)
     _finish(job, lease, view, JobState.SUCCEEDED, failure_code="", failure_message="")
 
 

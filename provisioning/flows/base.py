@@ -6,7 +6,7 @@ from provisioning.engine.context import JobContext
 from provisioning.engine.segments import ISD, SSD, Segment
 from provisioning.engine.view import ABSENT, PRESENT, CardView, Outcome
 from provisioning.errors import ProvisioningError
-from provisioning.models import DomainState, Job
+from provisioning.models import DomainState, Job, JobState
 
 Plan = list[Segment]
 
@@ -70,6 +70,21 @@ def in_doubt(ctx: JobContext) -> bool:
         .first()
     )
     return bool(last) or bool(ctx.job.context.get("doubt"))
+
+
+def last_instance(ctx: JobContext, default: str | None) -> str | None:
+    """The credential's applet as the last job that succeeded on it left it (a migrate job
+    installs it without personalising), else `default`."""
+    credential = ctx.credential
+    if credential is None:
+        return default
+    view = (
+        Job.objects.filter(credential=credential, state=JobState.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("context__view", flat=True)
+        .first()
+    )
+    return CardView.from_json(view).instance if view else default
 
 
 def domain_view(ctx: JobContext, *, instance: str | None = None) -> CardView:

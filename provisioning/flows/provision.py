@@ -19,7 +19,15 @@ from provisioning.engine.view import (
     fail,
 )
 from provisioning.errors import ProvisioningError
-from provisioning.flows.base import Flow, Plan, domain_view, probe, ssd_segment, ssd_segments
+from provisioning.flows.base import (
+    Flow,
+    Plan,
+    domain_view,
+    last_instance,
+    probe,
+    ssd_segment,
+    ssd_segments,
+)
 from provisioning.models import CredentialState, DomainState, JobKind
 
 
@@ -84,7 +92,7 @@ class ProvisionFlow(Flow):
             credential.save(update_fields=["state", "provisioning_at", "updated_at"])
 
     def initial_view(self, ctx: JobContext) -> CardView:
-        return domain_view(ctx, instance=ABSENT)
+        return domain_view(ctx, instance=last_instance(ctx, ABSENT))
 
     def applet_ops(self, instance: str | None) -> list[str]:
         if instance in (ABSENT, UNSELECTABLE, None):

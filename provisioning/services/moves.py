@@ -176,7 +176,7 @@ def subscriber_moved(*, move_id: int) -> list[Job]:
         pk=move_id
     )
     credentials = list(
-        Credential.objects.select_for_update()
+        Credential.objects.select_for_update(of=("self",))
         .filter(se=move.from_se, state__in=_MOVING)
         .select_related(
             "issuer__organisation", "se__mno", "domain__allocation__network_line", "card_data"

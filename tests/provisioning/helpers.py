@@ -63,9 +63,13 @@ def virtual_se(
     nfc: bool = True,
     scp: int = 3,
     total_nv: int | None = None,
+    claimed_free_nv: int | None = None,
     sandbox: bool = False,
 ) -> SecureElement:
-    """An SE in the registry with a virtual card behind it and its ISD keys in custody."""
+    """An SE in the registry with a virtual card behind it and its ISD keys in custody.
+
+    `claimed_free_nv`: what the registry believes is free (a stale inventory), whatever the
+    card really has."""
     kind = "aes" if scp == 3 else "des"
     keys = ssd_keyset_generate(version=0x30 if scp == 3 else 0x20, kind=kind)
     extra = {"total_nv": total_nv} if total_nv is not None else {}
@@ -78,7 +82,7 @@ def virtual_se(
             nfc_capable=nfc,
             scp=scp,
             scp_i=0x70 if scp == 3 else 0x55,
-            free_nv_bytes=card.free_nv,
+            free_nv_bytes=card.free_nv if claimed_free_nv is None else claimed_free_nv,
             free_v_bytes=card.free_volatile,
         ),
         sandbox=sandbox,
