@@ -302,6 +302,13 @@ SPECTACULAR_SETTINGS = {
     "agreement. Guide, errors, idempotency, rate limits and webhooks: docs/api.md.",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Credentials and jobs both have a `state` (and jobs a `kind`, as price-plan charges do).
+    "ENUM_NAME_OVERRIDES": {
+        "CredentialStateEnum": "provisioning.models.CredentialState",
+        "JobStateEnum": "provisioning.models.JobState",
+        "JobKindEnum": "provisioning.models.JobKind",
+        "KindEnum": "billing.pricing.ChargeKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "enstream.api.schema.add_error_responses",

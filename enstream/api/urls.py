@@ -5,6 +5,8 @@ from rest_framework.routers import SimpleRouter
 from billing.api.views import PricePlanViewSet
 from enstream.webhooks.api.views import WebhookEndpointViewSet
 from issuers.api.views import AllocationViewSet, NetworkLineViewSet, ResaleAgreementViewSet
+from provisioning.api.urls import urlpatterns as provisioning_urls
+from provisioning.api.views import CredentialViewSet, JobViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("agreements", ResaleAgreementViewSet, basename="agreement")
@@ -12,5 +14,7 @@ router.register("network-lines", NetworkLineViewSet, basename="network-line")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("price-plans", PricePlanViewSet, basename="price-plan")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("credentials", CredentialViewSet, basename="credential")
+router.register("jobs", JobViewSet, basename="job")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, *provisioning_urls]
