@@ -8,7 +8,7 @@ transaction has committed, so the mno app never imports provisioning.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from enstream.audit.services import audit_record
@@ -241,6 +241,14 @@ def se_status_set(*, se: SecureElement, status: str, actor: Any = None) -> Secur
     if status == SeStatus.RETIRED and se.msisdn:
         MsisdnAssignment.objects.filter(se=se, ended_at__isnull=True).update(ended_at=se.updated_at)
         se.msisdn = None
-    se.save(update_fields=["status", "msisdn", "updated_at"])
+    try:
+        with transaction.atomic():
+            se.save(update_fields=["status", "msisdn", "updated_at"])
+    except IntegrityError:
+        raise RegistryError(
+            "msisdn_taken",
+            f"{se.msisdn} has moved to another SE meanwhile: {se.iccid} cannot be resumed.",
+            field="status",
+        ) from None
     audit_record(action="se.status", obj=se, actor=actor, changes={"status": [before, status]})
     return se

@@ -96,3 +96,24 @@ def test_a_port_without_a_new_sim_moves_the_se_itself_to_the_other_network(
     assert [a.reason for a in se.assignments.all()] == ["port", "registered"]
     with pytest.raises(RegistryError, match="already on"):
         se_port(msisdn=se.msisdn, to_mno=lakeshore, actor=cast.operations)
+
+
+def test_a_suspended_sim_whose_line_moved_on_cannot_be_resumed(
+    cast: Cast, northwind: MNO, sent: list
+) -> None:
+    from mno.se_services import se_status_set
+
+    lost = make_se(northwind)
+    se_status_set(se=lost, status=SeStatus.SUSPENDED, actor=cast.operations)
+    spare = make_se(northwind, with_line=False)
+    SecureElement.objects.filter(pk=spare.pk).update(msisdn=lost.msisdn)
+    with pytest.raises(RegistryError) as caught:
+        se_status_set(se=lost, status=SeStatus.ACTIVE, actor=cast.operations)
+    assert caught.value.code == "msisdn_taken"
+    lost.refresh_from_db()
+    assert lost.status == SeStatus.SUSPENDED
+    se_status_set(se=lost, status=SeStatus.RETIRED, actor=cast.operations)
+    lost.refresh_from_db()
+    assert (lost.status, lost.msisdn) == (SeStatus.RETIRED, None)
+    with pytest.raises(RegistryError, match="retired for good"):
+        se_status_set(se=lost, status=SeStatus.ACTIVE, actor=cast.operations)
