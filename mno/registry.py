@@ -6,7 +6,7 @@ subscriber moves (SIM swaps, ports to another network) are kept as history rows,
 overwritten, so a job or a person can tell which card a line was on at any time.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -44,8 +44,12 @@ class SecureElementQuerySet(TenantQuerySet):
     # An MNO sees its network's SEs; issuers see their credentials, never the registry.
     tenant_lookups: ClassVar[dict[str, str]] = {OrgKind.MNO: "mno__organisation"}
 
-    def reachable(self) -> "SecureElementQuerySet":
-        return self.filter(status=SeStatus.ACTIVE)
+    def for_organisation(self, organisation: Any) -> "SecureElementQuerySet":
+        scoped = super().for_organisation(organisation)
+        # The sandbox fleet is EnStream's virtual SIMs, not the network's inventory.
+        if organisation.kind == OrgKind.MNO:
+            scoped = scoped.filter(sandbox=False)
+        return scoped  # type: ignore[return-value]
 
 
 class SecureElement(models.Model):

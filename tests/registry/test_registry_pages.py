@@ -125,3 +125,14 @@ def test_only_operations_reach_the_network_simulation(cast: Cast, northwind: MNO
         client = signed_in(user)
         assert client.get("/networks/simulation/").status_code == 403
         assert client.get(f"/networks/simulation/{northwind.pk}/").status_code == 403
+
+
+def test_network_staff_do_not_see_enstreams_sandbox_fleet_on_their_network(
+    cast: Cast, northwind: MNO
+) -> None:
+    fleet_create(mno=northwind, count=2, sandbox=True, seed=8)
+    sandbox_se = SecureElement.objects.filter(sandbox=True).first()
+    client = signed_in(cast.northwind_viewer)
+    assert sandbox_se.iccid not in client.get(LIST).content.decode()
+    assert client.get(f"{LIST}{sandbox_se.pk}/").status_code == 404
+    assert sandbox_se.iccid in signed_in(cast.operations).get(LIST).content.decode()
