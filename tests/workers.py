@@ -15,6 +15,10 @@ pytest-django's test database, and import the modules in `include` besides the p
 tasks (a test's own recorder task, say). The queue is purged first, so a message left over
 by another run never reaches this one.
 
+The workers consume the default queue of the test's Redis db: run one test process per db
+(pytest-xdist processes sharing a db would take each other's tasks, against each other's
+databases).
+
 A task a killed worker held is given back by Redis only after the broker's visibility timeout
 (an hour by default), and the same holds for countdown tasks it had reserved: a crash test
 proves recovery through its own timeout and re-drive, not through that redelivery.
