@@ -76,8 +76,11 @@ class TariffForm(forms.Form):
                 label="Lowered by the shared-cost band", required=False, initial=True
             )
             for i in range(MAX_TIERS):
-                self.fields[f"{kind}-up_to-{i}"] = _units(f"Tier {i + 1} up to", min_value=1)
-                self.fields[f"{kind}-price-{i}"] = _price(f"Tier {i + 1} unit price")
+                # The charge is in the label: the grid shows it once, errors listed apart
+                # (the live example) and screen readers need it on every cell.
+                where = f"{label}, tier {i + 1}"
+                self.fields[f"{kind}-up_to-{i}"] = _units(f"{where}: up to", min_value=1)
+                self.fields[f"{kind}-price-{i}"] = _price(f"{where}: unit price")
         for i in range(MAX_BANDS):
             self.fields[f"band-from-{i}"] = _units(f"Band {i + 1} from", min_value=0)
             self.fields[f"band-discount-{i}"] = forms.DecimalField(

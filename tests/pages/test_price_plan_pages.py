@@ -192,7 +192,11 @@ def test_the_example_fragment_answers_the_editors_script(as_user: SignIn, cast) 
     assert "<html" not in response.content.decode()
     assert "1,710.00" in response.content.decode()
     bad = client.post(url, _plan_form(**{"active_ssd_month-price-0": "abc"}))
-    assert "Fix the highlighted inputs" in bad.content.decode()
+    assert "Fix these inputs" in bad.content.decode()
+    assert (
+        "Active SSD per month, tier 1: unit price: Enter a price such as 0.2500."
+        in bad.content.decode()
+    )
     assert client.get(url).status_code == 405
 
 
