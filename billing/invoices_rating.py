@@ -64,7 +64,7 @@ def split(total: int, weights: Mapping[Any, int]) -> dict[Any, int]:
 
 def split_amount(amount: Decimal, weights: Mapping[Any, int]) -> dict[Any, Decimal]:
     cents = split(int(amount * 100), weights)
-    return {key: Decimal(c) / 100 for key, c in cents.items()}
+    return {key: Decimal(c).scaleb(-2) for key, c in cents.items()}
 
 
 # --- quantities ------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ def forget_tables() -> None:
     _table_exists.cache_clear()
 
 
+def jobs_tracked() -> bool:
+    return _model("provisioning.Job") is not None
+
+
 def active_credentials_by_issuer_mno() -> dict[tuple[int, int], int] | None:
     credential = _model("provisioning.Credential")
     if credential is None:
@@ -79,8 +83,9 @@ def _percentile(values: list[float], share: float) -> int | None:
 def provisioning_job_stats(
     *, start: date, end: date, issuer_ids: list[int] | None, mno_ids: list[int] | None
 ) -> dict[tuple[int, int], JobStats] | None:
-    """Per issuer x network: provisioning jobs finished in the range, how many succeeded,
-    end-to-end latency percentiles and failures by code. None: no job table yet."""
+    """Per issuer x network, and per network for all issuers (issuer id 0): provisioning jobs
+    finished in the range, how many succeeded, end-to-end latency percentiles and failures by
+    code. None: no job table yet."""
     job = _model("provisioning.Job")
     if job is None:
         return None
@@ -102,19 +107,22 @@ def provisioning_job_stats(
     for issuer_id, mno_id, state, created, finished in jobs.values_list(
         "issuer_id", "mno_id", "state", "created_at", "finished_at"
     ).iterator():
-        key = (issuer_id, mno_id)
-        count = counts.setdefault(key, [0, 0])
-        count[0] += 1
-        if state == "succeeded":
-            count[1] += 1
-            durations.setdefault(key, []).append((finished - created).total_seconds() * 1000)
+        for key in ((issuer_id, mno_id), (0, mno_id)):
+            count = counts.setdefault(key, [0, 0])
+            count[0] += 1
+            if state == "succeeded":
+                count[1] += 1
+                elapsed = (finished - created).total_seconds() * 1000
+                durations.setdefault(key, []).append(elapsed)
     for issuer_id, mno_id, code, n in (
         jobs.filter(state="failed")
         .values_list("issuer_id", "mno_id", "failure_code")
         .annotate(n=Count("pk", filter=Q(state="failed")))
         .order_by()
     ):
-        failures.setdefault((issuer_id, mno_id), {})[code or "unknown"] = n
+        for key in ((issuer_id, mno_id), (0, mno_id)):
+            codes = failures.setdefault(key, {})
+            codes[code or "unknown"] = codes.get(code or "unknown", 0) + n
     return {
         key: JobStats(
             finished=finished,

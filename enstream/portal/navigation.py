@@ -43,6 +43,7 @@ MNO = frozenset({OrgKind.MNO})
 
 _C = "Commercial"
 
+_B = "Billing"
 # Sections show in the order they first appear here.
 NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "portal:dashboard"),
@@ -59,6 +60,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "Network simulation", "mno:network_list", Perm.NETWORK_SETTINGS_MANAGE, ENSTREAM, "Networks"
     ),
+    NavEntry("Usage reports", "billing_reports:reports", Perm.USAGE_REPORTS_VIEW, section=_B),
+    NavEntry("Invoices", "billing_reports:invoices", Perm.INVOICES_VIEW, section=_B),
+    NavEntry("Settlements", "billing_reports:settlements", Perm.SETTLEMENTS_VIEW, section=_B),
+    NavEntry("Month close", "billing_reports:month_close", Perm.BILLING_CLOSE, section=_B),
     NavEntry("Audit log", "audit:list", Perm.AUDIT_VIEW, section="Administration"),
     NavEntry("Users", "accounts:users", Perm.USERS_MANAGE, section="Administration"),
     NavEntry("API keys", "apikeys:list", Perm.API_KEYS_MANAGE, section="Administration"),

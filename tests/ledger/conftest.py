@@ -8,6 +8,7 @@ from pytest_django.fixtures import Settings
 
 from tests.cast import Cast
 from tests.issuers.factories import World, build_world
+from tests.ledger.factories import seed_tax_rates
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +24,11 @@ def late_november_2026() -> Iterator[None]:
     moment = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("America/Toronto"))
     with time_machine.travel(moment, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def tax_rates(db: None) -> None:
+    seed_tax_rates()
 
 
 @pytest.fixture

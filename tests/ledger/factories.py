@@ -1,6 +1,8 @@
 """Ledger test helpers: secure elements, events, snapshots and billing profiles."""
 
+import importlib
 from datetime import date, datetime, time
+from decimal import Decimal
 from itertools import count
 
 from django.db import transaction
@@ -9,6 +11,7 @@ from django.utils import timezone
 from billing.invoices import BillingProfile
 from billing.ledger import UsageEvent, UsageSnapshot
 from billing.ledger_services import usage_record
+from billing.tax import TaxRate
 from issuers.models import Issuer
 from mno.identifiers import luhn_check_digit
 from mno.models import MNO, SecureElement
@@ -69,3 +72,14 @@ def profile(issuer: Issuer, province: str = "ON") -> BillingProfile:
         issuer=issuer, defaults={"province": province}
     )
     return profile
+
+
+def seed_tax_rates() -> None:
+    """The GST/HST rows the migration seeds: a transactional test elsewhere flushes them."""
+    seeded = importlib.import_module("billing.migrations.0003_tax_rates")
+    for province, label, rate, effective_from, source in seeded.RATES:
+        TaxRate.objects.get_or_create(
+            province=province,
+            effective_from=effective_from,
+            defaults={"label": label, "rate": Decimal(rate), "source": source},
+        )
