@@ -40,7 +40,8 @@ def test_a_card_is_accepted_with_its_job_and_only_its_last_four(
     assert answer["job"]["kind"] == JobKind.PROVISION
     assert response["Location"] == f"/api/v1/credentials/{answer['id']}"
     assert VISA_PAN not in response.content.decode()
-    assert "pan" not in answer["job"] and "card_data" not in answer
+    assert "pan" not in answer["job"]
+    assert "card_data" not in answer
 
 
 def test_the_credential_reads_back_as_it_was_answered(
@@ -71,7 +72,8 @@ def test_a_sandbox_key_can_never_reach_a_live_sim(
     unknown = _refusal(provision(keys.sandbox, new_msisdn()))
     live = _refusal(provision(keys.sandbox, live_se.msisdn))
     assert live == unknown
-    assert live[0] == 422 and live[1]["code"] == "se_unknown"
+    assert live[0] == 422
+    assert live[1]["code"] == "se_unknown"
     assert not Credential.objects.exists()
 
 
