@@ -12,6 +12,7 @@ from django.utils import timezone
 from enstream.accounts.models import User
 from enstream.accounts.roles import OrgKind
 from issuers.demo_support import demo_actor, demo_organisation, say
+from mno import fleet_demo
 from mno.models import MNO, AdapterKind, MnoStatus
 from mno.services import mno_connection_configure, mno_create, wholesale_agreement_create
 
@@ -56,6 +57,8 @@ def seed(*, stdout: Any) -> None:
     for network in NETWORKS:
         with transaction.atomic():
             _seed_network(network, actor, stdout)
+    # The virtual SIM fleet needs the networks above; it is idempotent on its own.
+    fleet_demo.seed(stdout=stdout)
 
 
 def _seed_network(network: DemoNetwork, actor: User, stdout: Any) -> None:
