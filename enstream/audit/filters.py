@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from enstream.accounts.models import Organisation
 from enstream.accounts.roles import OrgKind
-from enstream.audit.models import AuditEntry, Outcome
+from enstream.audit.models import AUDIT_VIEWED, AuditEntry, Outcome
 
 
 class AuditEntryFilter(django_filters.FilterSet):
@@ -44,3 +44,11 @@ class AuditEntryFilter(django_filters.FilterSet):
             self.filters["organisation"].queryset = Organisation.objects.for_user(user)
         else:
             del self.filters["organisation"]
+
+    @property
+    def qs(self) -> QuerySet[AuditEntry]:
+        # Every visit to these pages is an entry; unless asked for, they would bury the rest.
+        qs = super().qs
+        if self.data.get("action") != AUDIT_VIEWED:
+            qs = qs.exclude(action=AUDIT_VIEWED)
+        return qs

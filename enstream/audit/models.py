@@ -35,6 +35,10 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+# What reading the audit log is recorded as (PCI DSS 10.2.1.3).
+AUDIT_VIEWED = "audit_viewed"
+
+
 class AuditQuerySet(TenantQuerySet):
     # An organisation sees the entries about its own objects; EnStream sees everything.
     tenant_lookups: ClassVar[dict[str, str]] = {

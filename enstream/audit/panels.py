@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from enstream.accounts.roles import Perm
-from enstream.audit.models import AuditEntry
+from enstream.audit.models import AUDIT_VIEWED, AuditEntry
 from enstream.portal.dashboard import dashboard_panel
 
 RECENT = 8
@@ -19,7 +19,7 @@ RECENT = 8
 def recent_activity_panel(request: HttpRequest) -> dict[str, Any]:
     entries = (
         AuditEntry.objects.for_user(request.user)
-        .exclude(action="audit_viewed")
+        .exclude(action=AUDIT_VIEWED)
         .select_related("organisation")[:RECENT]
     )
     return {"entries": entries}

@@ -8,7 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from enstream.accounts.roles import Perm
 from enstream.audit.filters import AuditEntryFilter
-from enstream.audit.models import AuditEntry
+from enstream.audit.models import AUDIT_VIEWED, AuditEntry
 from enstream.audit.services import audit_record
 from enstream.portal.access import PermRequiredMixin
 from enstream.tenancy import get_for_user_or_404
@@ -31,7 +31,7 @@ class AuditEntryListView(PermRequiredMixin, ListView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         audit_record(
-            action="audit_viewed",
+            action=AUDIT_VIEWED,
             organisation=request.user.organisation_id,  # type: ignore[union-attr]
             detail=f"list {request.GET.urlencode()}"[:500],
         )
@@ -55,7 +55,7 @@ class AuditEntryDetailView(PermRequiredMixin, DetailView):
             pk=self.kwargs["pk"],
         )
         audit_record(
-            action="audit_viewed",
+            action=AUDIT_VIEWED,
             organisation=self.request.user.organisation_id,  # type: ignore[union-attr]
             detail=f"entry #{entry.seq}",
         )

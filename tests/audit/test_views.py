@@ -123,3 +123,14 @@ def test_reading_the_log_is_itself_recorded(
     assert viewed.actor_id == cast.maple_admin.pk
     assert viewed.organisation_id == cast.maple.pk
     assert viewed.detail == f"entry #{maple_entry.seq}"
+
+
+def test_reads_of_the_log_are_listed_only_when_asked_for(
+    client: Client, cast: Cast, maple_entry: AuditEntry
+) -> None:
+    login_verified(client, cast.maple_admin)
+    client.get(reverse("audit:list"))
+    reads = set(AuditEntry.objects.filter(action="audit_viewed").values_list("pk", flat=True))
+    assert reads
+    assert not reads & _listed(client)
+    assert reads <= _listed(client, action="audit_viewed")
