@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE["billing.close_previous_month"] = {
     "schedule": crontab(minute=0, hour=3, day_of_month=2),
     "options": {"expires": 6 * 3600},
 }
+# Audit: walk the hash chain nightly; a break is logged at ERROR (docs/operations.md).
+CELERY_BEAT_SCHEDULE["audit.verify_audit_chain"] = {
+    "task": "enstream.audit.tasks.verify_audit_chain",
+    "schedule": crontab(minute=30, hour=2),
+    "options": {"expires": 6 * 3600},
+}
 
 # API platform: keys, rate limits, idempotency, webhooks (docs/api.md).
 # The pepper keyed into every API key hash; unset, a 0600 file in ENSTREAM_DATA_DIR.

@@ -5,14 +5,15 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from enstream.api.authentication import client_ip as api_client_ip
 from enstream.audit.context import actor_context
 from enstream.audit.models import Via
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    # The address the connection came from. Behind a proxy, the proxy must set REMOTE_ADDR
-    # (gunicorn --forwarded-allow-ips): a client-supplied X-Forwarded-For is never trusted.
-    return None if request is None else request.META.get("REMOTE_ADDR")
+    # The same address the API records and rate-limits by: X-Forwarded-For is believed only
+    # from ENSTREAM_TRUSTED_PROXIES.
+    return None if request is None else api_client_ip(request)
 
 
 def via_for(request: HttpRequest | None) -> str:

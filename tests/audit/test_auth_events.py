@@ -63,3 +63,22 @@ def test_a_lockout_is_recorded(cast: Cast, settings: object) -> None:
     assert lockout.outcome == "denied"
     assert lockout.organisation_id == cast.prairie.pk
     assert AuditEntry.objects.filter(action="login_failed").count() == 5
+
+
+def test_behind_a_trusted_proxy_the_clients_address_is_recorded(
+    cast: Cast, settings: object
+) -> None:
+    settings.ENSTREAM_TRUSTED_PROXIES = ["10.0.0.0/8"]  # type: ignore[attr-defined]
+    request = RequestFactory().post(
+        "/accounts/login/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.5, 10.9.9.9"
+    )
+    authenticate(request=request, username="vic@maple.example", password="wrong-password-1")
+    assert AuditEntry.objects.get(action="login_failed").ip == "203.0.113.5"
+
+
+def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(cast: Cast) -> None:
+    request = RequestFactory().post(
+        "/accounts/login/", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="203.0.113.5"
+    )
+    authenticate(request=request, username="vic@maple.example", password="wrong-password-1")
+    assert AuditEntry.objects.get(action="login_failed").ip == "198.51.100.9"
