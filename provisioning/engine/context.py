@@ -1,11 +1,10 @@
 """One job's view of the database while a task works on it: addresses, keys and card data from
 custody and the keystore (unsealed only when a script needs them), counters written back."""
 
-from contextlib import suppress
 from functools import cached_property
 
 from mno.custody import (
-    sd_counter,
+    SdKeySet,
     sd_counter_set,
     sd_keyset,
     sd_keyset_record,
@@ -61,6 +60,9 @@ class JobContext:
             self.credential.instance_aid_bytes if self.credential is not None else None
         )
         self._keys: dict[tuple[str, int], KeySet] = {}
+        # Custody records read in this task, by (AID, version or None for the active set):
+        # a task asks about the same few key sets many times; writes invalidate.
+        self._records: dict[tuple[bytes, int | None], SdKeySet | None] = {}
 
     @cached_property
     def spans_domains(self) -> bool:
@@ -78,27 +80,39 @@ class JobContext:
             self._keys[(domain, version)] = cached
         return cached
 
+    def _record(self, aid: bytes, version: int | None = None) -> SdKeySet | None:
+        key = (aid, version)
+        if key not in self._records:
+            try:
+                self._records[key] = sd_keyset_record(self.se, aid, version=version)
+            except RegistryError:
+                self._records[key] = None
+        return self._records[key]
+
+    def _forget(self, aid: bytes) -> None:
+        for key in [k for k in self._records if k[0] == aid]:
+            del self._records[key]
+
     def isd_version(self) -> int:
-        return sd_keyset_record(self.se, self.isd_aid).key_version
+        record = self._record(self.isd_aid)
+        if record is None:
+            raise ProvisioningError("key_mismatch", "The SIM's ISD key set is not in custody.")
+        return record.key_version
 
     def counter(self, domain: str, version: int | None) -> int:
         aid = self.isd_aid if domain == ISD else self.ssd_aid
-        return sd_counter(self.se, aid, version=version)
+        record = self._record(aid, version)
+        if record is None:
+            raise ProvisioningError("key_mismatch", "A key set the card uses is not in custody.")
+        return record.sequence_counter
 
     def ssd_keys_held(self) -> tuple[int, bool] | None:
         """The SSD's active key set in custody: (version, whether it is the issuer's)."""
-        try:
-            record = sd_keyset_record(self.se, self.ssd_aid)
-        except RegistryError:
-            return None
-        return record.key_version, record.issuer_id is not None
+        record = self._record(self.ssd_aid)
+        return None if record is None else (record.key_version, record.issuer_id is not None)
 
     def has_ssd_version(self, version: int) -> bool:
-        try:
-            sd_keyset_record(self.se, self.ssd_aid, version=version)
-        except RegistryError:
-            return False
-        return True
+        return self._record(self.ssd_aid, version) is not None
 
     def _next_version(self, after: int) -> int:
         base = _KEY_VERSION_BASE[self.scp]
@@ -117,6 +131,7 @@ class JobContext:
             keyset=keys,
             replaces=held[0] if held is not None else None,
         )
+        self._forget(self.ssd_aid)
         return keys.version
 
     def issuer_keys(self, *, on_card: int, rotate: bool = False) -> int:
@@ -139,22 +154,28 @@ class JobContext:
             issuer=self.job.issuer,
             replaces=held[0],
         )
+        self._forget(self.ssd_aid)
         return keys.version
 
     # -- effects of answers (engine.view.Effects) ------------------------------------------
 
     def counter_seen(self, domain: str, version: int | None, counter: int) -> None:
         aid = self.isd_aid if domain == ISD else self.ssd_aid
+        record = self._record(aid, version)
         # A key set the card has but custody does not is left alone: its session will fail
         # with key_mismatch, which says more than a missing counter would.
-        with suppress(RegistryError):
-            sd_counter_set(se=self.se, sd_aid=aid, counter=counter, version=version)
+        if record is None or record.sequence_counter >= counter:
+            return
+        sd_counter_set(se=self.se, sd_aid=aid, counter=counter, version=version)
+        record.sequence_counter = counter
 
     def keys_confirmed(self, version: int) -> None:
         # The card holds the issuer's keys: the SEM's initial ones (or the rotated-out ones)
         # are destroyed, so only the issuer's SP TSM can open the SSD from now on.
-        if sd_keyset_record(self.se, self.ssd_aid).key_version == version:
+        active = self._record(self.ssd_aid)
+        if active is not None and active.key_version == version:
             sd_keysets_purge_replaced(se=self.se, sd_aid=self.ssd_aid)
+            self._forget(self.ssd_aid)
 
     # -- what goes into the SSD and the applet ---------------------------------------------
 
