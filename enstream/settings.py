@@ -270,6 +270,13 @@ CELERY_BEAT_SCHEDULE["audit.verify_audit_chain"] = {
     "schedule": crontab(minute=30, hour=2),
     "options": {"expires": 6 * 3600},
 }
+# Provisioning jobs live in the database; this re-sends the task of any job left unattended
+# (a lost task, a killed worker, an overdue answer). docs/provisioning.md.
+CELERY_BEAT_SCHEDULE["provisioning.redrive"] = {
+    "task": "provisioning.tasks.redrive",
+    "schedule": env_int("PROVISIONING_REDRIVE_SECONDS", 30),
+    "options": {"expires": max(env_int("PROVISIONING_REDRIVE_SECONDS", 30) - 5, 1)},
+}
 
 # API platform: keys, rate limits, idempotency, webhooks (docs/api.md).
 # The pepper keyed into every API key hash; unset, a 0600 file in ENSTREAM_DATA_DIR.
