@@ -15,6 +15,7 @@ urlpatterns = [
     path("issuers/", include("issuers.urls")),
     path("billing/", include("billing.urls")),
     path("billing/", include("billing.report_urls")),
+    path("provisioning/", include("provisioning.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path(

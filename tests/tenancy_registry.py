@@ -186,4 +186,5 @@ def _price_plan(cast: Cast) -> Case:
 import tests.api_credentials.tenancy_cases  # noqa: E402  (the credential API)
 import tests.ledger.tenancy_cases  # noqa: E402  (billing: documents, reports)
 import tests.pages.tenancy_cases  # noqa: E402  (issuers, networks, price plan pages)
+import tests.provisioning.tenancy_cases  # noqa: E402  (credential and job pages)
 import tests.registry.tenancy_cases  # noqa: E402, F401  (the SE registry pages)

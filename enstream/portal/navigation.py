@@ -60,6 +60,15 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "Network simulation", "mno:network_list", Perm.NETWORK_SETTINGS_MANAGE, ENSTREAM, "Networks"
     ),
+    NavEntry(
+        "Credentials",
+        "provisioning:credential_list",
+        Perm.CREDENTIALS_VIEW,
+        ENSTREAM | ISSUER,
+        "Cards",
+    ),
+    NavEntry("Jobs board", "provisioning:jobs_board", Perm.JOBS_VIEW, ENSTREAM, "Cards"),
+    NavEntry("Diagnostics", "provisioning:diagnostics", Perm.JOBS_VIEW, ENSTREAM, "Cards"),
     NavEntry("Usage reports", "billing_reports:reports", Perm.USAGE_REPORTS_VIEW, section=_B),
     NavEntry("Invoices", "billing_reports:invoices", Perm.INVOICES_VIEW, section=_B),
     NavEntry("Settlements", "billing_reports:settlements", Perm.SETTLEMENTS_VIEW, section=_B),

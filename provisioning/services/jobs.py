@@ -83,7 +83,7 @@ def job_create(
 
 def _lock(job: Job) -> Job:
     return (
-        Job.objects.select_for_update()
+        Job.objects.select_for_update(of=("self",))
         .select_related("se__mno", "issuer__organisation", "credential__card_data", "domain")
         .get(pk=job.pk)
     )
