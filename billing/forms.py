@@ -63,7 +63,7 @@ class TariffForm(forms.Form):
         self.bands: list[BandSpec] = []
         for kind, label in ChargeKind.choices:
             self.fields[f"{kind}-priced"] = forms.BooleanField(
-                label=f"Charge for {label.lower()}", required=False
+                label=f"Include this charge ({label})", required=False
             )
             # Not required: a charge left unticked has no model to give.
             self.fields[f"{kind}-model"] = forms.ChoiceField(

@@ -41,6 +41,11 @@
         })
         .catch(function (error) {
           if (error.name !== "AbortError") {
+            // Keep the last figures, but say they are out of date.
+            var note = document.createElement("p");
+            note.className = "errorlist";
+            note.textContent = "The example could not be refreshed: use Recalculate.";
+            target.prepend(note);
             target.removeAttribute("aria-busy");
             target.setAttribute("data-state", "stale");
           }
