@@ -20,10 +20,9 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Max, Q, Sum
-from django.db.models.functions import TruncMonth
 
 from billing.invoices import DocumentStatus, Invoice, LineType
-from billing.ledger import UsageKind, UsageRollup, UsageSnapshot, month_end
+from billing.ledger import UsageKind, UsageMonthRollup, UsageSnapshot, month_end
 from billing.money import round_amount, round_unit_price
 from billing.pricing import ChargeKind, Quote, QuoteLine
 from billing.services import price_plan_quote
@@ -119,9 +118,8 @@ def platform_volume(month: date, *, through: date | None = None) -> int:
 def billed_usage(month: date, **filters: Any) -> dict[tuple[int, int, str, date], int]:
     """(issuer, MNO, kind, month the usage happened in) -> quantity billed into `month`."""
     rows = (
-        UsageRollup.objects.filter(billed_month=month, **filters)
-        .annotate(usage_month=TruncMonth("day"))
-        .values_list("issuer_id", "mno_id", "kind", "usage_month")
+        UsageMonthRollup.objects.filter(billed_month=month, **filters)
+        .values_list("issuer_id", "mno_id", "kind", "month")
         .annotate(quantity=Sum("quantity"))
         .order_by()
     )
@@ -267,10 +265,9 @@ def _late_lines(
 def billed_before(issuer: Issuer, origin: date, month: date) -> dict[str, int]:
     """Charged usage of `origin` already billed before `month`, by charge kind."""
     rows = (
-        UsageRollup.objects.filter(
+        UsageMonthRollup.objects.filter(
             issuer=issuer,
-            day__gte=origin,
-            day__lte=month_end(origin),
+            month=origin,
             billed_month__lt=month,
             kind__in=list(CHARGED_USAGE),
         )

@@ -5,9 +5,9 @@ event describes: the event, its rollup increment and that state change commit to
 at all, and the unique idempotency key makes a replayed step record nothing.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -20,6 +20,7 @@ from billing.ledger import (
     MonthStatus,
     UsageEvent,
     UsageKind,
+    UsageMonthRollup,
     UsageRollup,
     UsageSnapshot,
     month_start,
@@ -92,25 +93,29 @@ def _check(idempotency_key: str, kind: str, quantity: int, occurred_at: datetime
 def _rollup_add(
     *, day: date, issuer_id: int, mno_id: int, kind: str, billed: date, quantity: int
 ) -> None:
-    # One statement, so two events of the same day never lose an increment (no read-modify-
-    # write in Python) and nothing is scanned.
-    table = UsageRollup._meta.db_table
+    # One statement per table, so two events of the same day never lose an increment (no
+    # read-modify-write in Python) and nothing is scanned.
     ops = connection.ops
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, issuer_id, mno_id, kind, billed_month, quantity, events) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s, 1) "
-            "ON CONFLICT (issuer_id, mno_id, kind, day, billed_month) DO UPDATE SET "
-            f"quantity = {table}.quantity + EXCLUDED.quantity, events = {table}.events + 1",
-            [
-                ops.adapt_datefield_value(day),
-                issuer_id,
-                mno_id,
-                kind,
-                ops.adapt_datefield_value(billed),
-                quantity,
-            ],
-        )
+    for model, period, value in (
+        (UsageRollup, "day", day),
+        (UsageMonthRollup, "month", month_start(day)),
+    ):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({period}, issuer_id, mno_id, kind, billed_month, "  # noqa: S608
+                "quantity, events) VALUES (%s, %s, %s, %s, %s, %s, 1) "
+                f"ON CONFLICT (issuer_id, mno_id, kind, {period}, billed_month) DO UPDATE SET "
+                f"quantity = {table}.quantity + EXCLUDED.quantity, events = {table}.events + 1",
+                [
+                    ops.adapt_datefield_value(value),
+                    issuer_id,
+                    mno_id,
+                    kind,
+                    ops.adapt_datefield_value(billed),
+                    quantity,
+                ],
+            )
 
 
 def usage_record(
@@ -261,34 +266,52 @@ def rollup_table() -> dict[RollupKey, tuple[int, int]]:
     return {tuple(row[:5]): (int(row[5]), int(row[6])) for row in rows.iterator()}  # type: ignore[misc]
 
 
-def _replace_rollups(fresh: dict[RollupKey, tuple[int, int]]) -> None:
-    UsageRollup.objects.all().delete()
-    batch: list[UsageRollup] = []
+def by_month(daily: dict[RollupKey, tuple[int, int]]) -> dict[RollupKey, tuple[int, int]]:
+    """Daily sums folded into the month rollups' keys (the first day of the month)."""
+    months: dict[RollupKey, tuple[int, int]] = {}
+    for (day, issuer_id, mno_id, kind, billed), (quantity, events) in daily.items():
+        key = (month_start(day), issuer_id, mno_id, kind, billed)
+        q, e = months.get(key, (0, 0))
+        months[key] = (q + quantity, e + events)
+    return months
 
-    def flush(items: Iterable[UsageRollup]) -> None:
-        UsageRollup.objects.bulk_create(list(items), batch_size=5_000)
 
-    for (day, issuer_id, mno_id, kind, billed), (quantity, events) in fresh.items():
-        batch.append(
-            UsageRollup(
-                day=day,
-                issuer_id=issuer_id,
-                mno_id=mno_id,
-                kind=kind,
-                billed_month=billed,
-                quantity=quantity,
-                events=events,
-            )
+def month_rollup_table() -> dict[RollupKey, tuple[int, int]]:
+    rows = UsageMonthRollup.objects.order_by().values_list(
+        "month", "issuer_id", "mno_id", "kind", "billed_month", "quantity", "events"
+    )
+    return {tuple(row[:5]): (int(row[5]), int(row[6])) for row in rows.iterator()}  # type: ignore[misc]
+
+
+def _replace(model: type[UsageRollup | UsageMonthRollup], period: str, fresh: dict) -> None:
+    model.objects.all().delete()
+    rows = (
+        model(
+            **{period: key[0]},
+            issuer_id=key[1],
+            mno_id=key[2],
+            kind=key[3],
+            billed_month=key[4],
+            quantity=quantity,
+            events=events,
         )
-        if len(batch) >= 50_000:
-            flush(batch)
-            batch = []
-    flush(batch)
+        for key, (quantity, events) in fresh.items()
+    )
+    while batch := list(islice(rows, 20_000)):
+        model.objects.bulk_create(batch)
+
+
+def _differences(fresh: dict, stored: dict) -> tuple[int, int, int]:
+    missing = sum(1 for key in fresh if key not in stored)
+    extra = sum(1 for key in stored if key not in fresh)
+    changed = sum(1 for key, value in fresh.items() if key in stored and stored[key] != value)
+    return missing, extra, changed
 
 
 @transaction.atomic
 def usage_rollups_rebuild() -> RebuildResult:
-    """Recompute every rollup from the ledger and say whether the stored ones differed.
+    """Recompute every rollup (daily and monthly) from the ledger and say whether the stored
+    ones differed.
 
     New events wait while this runs (the ledger is locked against writes), so none lands
     between the aggregation and the rewrite."""
@@ -296,13 +319,18 @@ def usage_rollups_rebuild() -> RebuildResult:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {UsageEvent._meta.db_table} IN SHARE MODE")
     fresh = ledger_aggregate()
-    stored = rollup_table()
-    missing = sum(1 for key in fresh if key not in stored)
-    extra = sum(1 for key in stored if key not in fresh)
-    changed = sum(1 for key, value in fresh.items() if key in stored and stored[key] != value)
-    differed = bool(missing or extra or changed)
-    if differed:
-        _replace_rollups(fresh)
+    fresh_months = by_month(fresh)
+    daily = _differences(fresh, rollup_table())
+    monthly = _differences(fresh_months, month_rollup_table())
+    if any(daily):
+        _replace(UsageRollup, "day", fresh)
+    if any(monthly):
+        _replace(UsageMonthRollup, "month", fresh_months)
+    missing, extra, changed = (a + b for a, b in zip(daily, monthly, strict=True))
     return RebuildResult(
-        rows=len(fresh), differed=differed, missing=missing, extra=extra, changed=changed
+        rows=len(fresh) + len(fresh_months),
+        differed=bool(missing or extra or changed),
+        missing=missing,
+        extra=extra,
+        changed=changed,
     )

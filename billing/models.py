@@ -176,7 +176,13 @@ from billing.invoices import (  # noqa: E402
     Invoice,
     InvoiceLine,
 )
-from billing.ledger import BillingMonth, UsageEvent, UsageRollup, UsageSnapshot  # noqa: E402
+from billing.ledger import (  # noqa: E402
+    BillingMonth,
+    UsageEvent,
+    UsageMonthRollup,
+    UsageRollup,
+    UsageSnapshot,
+)
 from billing.settlements import Settlement, SettlementLine  # noqa: E402
 from billing.tax import TaxRate  # noqa: E402
 
@@ -197,6 +203,7 @@ __all__ = [
     "SharedCostBand",
     "TaxRate",
     "UsageEvent",
+    "UsageMonthRollup",
     "UsageRollup",
     "UsageSnapshot",
 ]

@@ -11,12 +11,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from billing.invoices import CreditNoteLine, DocumentStatus, InvoiceLine
 from billing.invoices_rating import days_in
-from billing.ledger import UsageKind, UsageRollup, UsageSnapshot, month_end, month_start
+from billing.ledger import (
+    UsageKind,
+    UsageMonthRollup,
+    UsageRollup,
+    UsageSnapshot,
+    month_end,
+    month_start,
+    next_month,
+)
 from billing.reports_charts import Series, line_chart
 from billing.reports_forms import ReportRange
 from billing.reports_sources import JobStats, jobs_tracked, provisioning_job_stats
@@ -90,22 +98,52 @@ def positions_at_end(rng: ReportRange, **extra: Any) -> dict[Pair, dict[str, Any
     }
 
 
-def operations(rng: ReportRange, **extra: Any) -> dict[Pair, dict[str, int]]:
-    rows = (
-        _filtered(UsageRollup.objects.all(), rng, **extra)
-        .values_list("issuer_id", "mno_id", "kind")
-        .annotate(q=Sum("quantity"))
-        .order_by()
-    )
-    result: dict[Pair, dict[str, int]] = defaultdict(dict)
-    for issuer_id, mno_id, kind, quantity in rows:
-        result[(issuer_id, mno_id)][kind] = int(quantity)
+def usage_by_month(rng: ReportRange, **extra: Any) -> dict[tuple[int, int, str, date], int]:
+    """(issuer, MNO, kind, month) -> quantity over the range: whole months from the month
+    rollups, the days of a month the range only partly covers from the daily ones."""
+    full = []
+    month = month_start(rng.start)
+    while month <= rng.end:
+        if month >= rng.start and month_end(month) <= rng.end:
+            full.append(month)
+        month = next_month(month)
+    result: dict[tuple[int, int, str, date], int] = defaultdict(int)
+    months = UsageMonthRollup.objects.filter(month__in=full, **extra)
+    if rng.mno_ids is not None:
+        months = months.filter(mno_id__in=rng.mno_ids)
+    days = _filtered(UsageRollup.objects.all(), rng, **extra)
+    if full:
+        days = days.filter(Q(day__lt=full[0]) | Q(day__gt=month_end(full[-1])))
+    for queryset, period in ((months, "month"), (days.annotate(m=TruncMonth("day")), "m")):
+        if queryset is months and not full:
+            continue
+        rows = (
+            queryset.values_list("issuer_id", "mno_id", "kind", period)
+            .annotate(q=Sum("quantity"))
+            .order_by()
+        )
+        for issuer_id, mno_id, kind, usage_month, quantity in rows:
+            result[(issuer_id, mno_id, kind, usage_month)] += int(quantity)
     return result
 
 
-def build_rows(rng: ReportRange, *, jobs: bool = True, **extra: Any) -> list[Row]:
+def operations(usage: dict[tuple[int, int, str, date], int]) -> dict[Pair, dict[str, int]]:
+    result: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for (issuer_id, mno_id, kind, _), quantity in usage.items():
+        ops = result[(issuer_id, mno_id)]
+        ops[kind] = ops.get(kind, 0) + quantity
+    return result
+
+
+def build_rows(
+    rng: ReportRange,
+    *,
+    jobs: bool = True,
+    usage: dict[tuple[int, int, str, date], int] | None = None,
+    **extra: Any,
+) -> list[Row]:
     positions = positions_at_end(rng, **extra)
-    ops = operations(rng, **extra)
+    ops = operations(usage if usage is not None else usage_by_month(rng, **extra))
     stats = provisioning_job_stats(
         start=rng.start,
         end=rng.end,
@@ -179,7 +217,9 @@ def _revenue(rng: ReportRange) -> dict[Pair, Decimal]:
     return result
 
 
-def _wholesale_cost(rng: ReportRange) -> dict[Pair, Decimal]:
+def _wholesale_cost(
+    rng: ReportRange, usage: dict[tuple[int, int, str, date], int]
+) -> dict[Pair, Decimal]:
     """What the range's SSD-days and operations cost at the wholesale prices of their month."""
     terms = list(
         WholesaleAgreement.objects.filter(
@@ -204,15 +244,9 @@ def _wholesale_cost(rng: ReportRange) -> dict[Pair, Decimal]:
     for issuer_id, mno_id, month, days in ssd_days:
         unit = price(mno_id, month, "price_per_active_ssd_month")
         cost[(issuer_id, mno_id)] += unit * days / days_in(month)
-    usage = (
-        _filtered(UsageRollup.objects.all(), rng, kind__in=list(SETTLED_USAGE))
-        .annotate(month=TruncMonth("day"))
-        .values_list("issuer_id", "mno_id", "kind", "month")
-        .annotate(q=Sum("quantity"))
-        .order_by()
-    )
-    for issuer_id, mno_id, kind, month, quantity in usage:
-        cost[(issuer_id, mno_id)] += price(mno_id, month, SETTLED_USAGE[kind][1]) * quantity
+    for (issuer_id, mno_id, kind, month), quantity in usage.items():
+        if kind in SETTLED_USAGE:
+            cost[(issuer_id, mno_id)] += price(mno_id, month, SETTLED_USAGE[kind][1]) * quantity
     return {pair: value.quantize(Decimal("0.01")) for pair, value in cost.items()}
 
 
@@ -283,9 +317,10 @@ class EnstreamReport:
 
 def enstream_report(rng: ReportRange) -> EnstreamReport:
     """Every issuer on every network, with money. EnStream staff only (the view says so)."""
-    rows = build_rows(rng)
+    usage = usage_by_month(rng)
+    rows = build_rows(rng, usage=usage)
     revenue = _revenue(rng)
-    cost = _wholesale_cost(rng)
+    cost = _wholesale_cost(rng, usage)
     for row in rows:
         row.revenue = revenue.pop((row.issuer.pk, row.mno.pk), Decimal("0.00"))
         row.cost = cost.get((row.issuer.pk, row.mno.pk), Decimal("0.00"))

@@ -7,8 +7,13 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.ledger import UsageKind, UsageRollup
-from billing.ledger_services import ledger_aggregate, rollup_table
+from billing.ledger import UsageKind, UsageMonthRollup, UsageRollup
+from billing.ledger_services import (
+    by_month,
+    ledger_aggregate,
+    month_rollup_table,
+    rollup_table,
+)
 from tests.issuers.factories import World
 from tests.ledger.factories import record
 
@@ -41,7 +46,9 @@ def test_rollups_equal_a_fresh_aggregation_of_the_ledger(world: World, stream: l
             quantity=quantity,
             key=f"replay:{key}",
         )
-    assert rollup_table() == ledger_aggregate()
+    fresh = ledger_aggregate()
+    assert rollup_table() == fresh
+    assert month_rollup_table() == by_month(fresh)
 
 
 def test_rebuild_says_nothing_changed_when_the_rollups_are_right(world: World) -> None:
@@ -56,11 +63,13 @@ def test_rebuild_repairs_rollups_that_drifted_and_says_so(world: World) -> None:
     record(world.maple, world.lakeshore, UsageKind.OTA_OPERATION, date(2026, 10, 2))
     UsageRollup.objects.filter(mno=world.northwind).update(quantity=99)
     UsageRollup.objects.filter(mno=world.lakeshore).delete()
+    UsageMonthRollup.objects.filter(mno=world.lakeshore).update(events=7)
     out = StringIO()
 
     call_command("rebuild_rollups", stdout=out)
 
     assert "differed" in out.getvalue()
     assert "1 missing" in out.getvalue()
-    assert "1 wrong" in out.getvalue()
+    assert "2 wrong" in out.getvalue()
     assert rollup_table() == ledger_aggregate()
+    assert month_rollup_table() == by_month(ledger_aggregate())
