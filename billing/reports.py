@@ -114,9 +114,10 @@ def usage_by_month(rng: ReportRange, **extra: Any) -> dict[tuple[int, int, str, 
     days = _filtered(UsageRollup.objects.all(), rng, **extra)
     if full:
         days = days.filter(Q(day__lt=full[0]) | Q(day__gt=month_end(full[-1])))
-    for queryset, period in ((months, "month"), (days.annotate(m=TruncMonth("day")), "m")):
-        if queryset is months and not full:
-            continue
+    sources = [(months, "month")] if full else []
+    if not full or full[0] > rng.start or month_end(full[-1]) < rng.end:
+        sources.append((days.annotate(m=TruncMonth("day")), "m"))
+    for queryset, period in sources:
         rows = (
             queryset.values_list("issuer_id", "mno_id", "kind", period)
             .annotate(q=Sum("quantity"))

@@ -10,6 +10,9 @@ from tests.cast import Cast
 from tests.issuers.factories import World, build_world
 from tests.ledger.factories import seed_tax_rates
 
+# Provisioning's market and task pump, for the test that runs a real job into the ledger.
+from tests.provisioning.conftest import market, pump  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Settings) -> None:
