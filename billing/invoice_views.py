@@ -11,17 +11,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from billing.invoices import CreditNote, Invoice
+from billing.invoices import BillingProfile, CreditNote, Invoice
 from billing.invoices_close import billing_month_close, billing_month_issue
 from billing.invoices_credit import credit_note_issue, creditable
+from billing.invoices_profiles import billing_profile_set
 from billing.ledger import BillingMonth
 from billing.pdf import credit_note_pdf, invoice_pdf, settlement_pdf
 from billing.reports_csv import csv_response
 from billing.settlements import Settlement
+from billing.tax import Province
 from enstream.accounts.roles import Perm, has_perm
 from enstream.portal.access import perm_required
 from enstream.tenancy import get_for_user_or_404
 from issuers.errors import CommercialError
+from issuers.models import Issuer
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -232,5 +235,35 @@ def month_close(request: HttpRequest) -> HttpResponse:
             "statements": Settlement.objects.for_user(request.user)
             .filter(month=month)
             .select_related("mno"),
+        },
+    )
+
+
+@perm_required(Perm.BILLING_CLOSE)
+@require_http_methods(["GET", "POST"])
+def billing_profiles(request: HttpRequest) -> HttpResponse:
+    """Each issuer's billing province (GST/HST) and invoice e-mail; finance sets them."""
+    issuers = Issuer.objects.for_user(request.user).order_by("legal_name")
+    if request.method == "POST":
+        issuer = get_for_user_or_404(issuers, request.user, pk=request.POST.get("issuer"))
+        try:
+            billing_profile_set(
+                issuer=issuer,
+                actor=request.user,
+                province=request.POST.get("province", ""),
+                billing_email=request.POST.get("billing_email", "").strip(),
+            )
+        except CommercialError as exc:
+            messages.error(request, f"{issuer}: {exc.message}")
+        else:
+            messages.success(request, f"{issuer}: billing profile saved.")
+        return redirect("billing_reports:billing_profiles")
+    profiles = {p.issuer_id: p for p in BillingProfile.objects.filter(issuer__in=issuers)}
+    return render(
+        request,
+        "billing/profiles.html",
+        {
+            "rows": [(issuer, profiles.get(issuer.pk)) for issuer in issuers],
+            "provinces": Province.choices,
         },
     )

@@ -21,4 +21,5 @@ urlpatterns = [
     path("settlements/<int:pk>/pdf/", invoice_views.settlement_pdf_download, name="settlement_pdf"),
     path("settlements/<int:pk>/csv/", invoice_views.settlement_csv_download, name="settlement_csv"),
     path("close/", invoice_views.month_close, name="month_close"),
+    path("profiles/", invoice_views.billing_profiles, name="billing_profiles"),
 ]

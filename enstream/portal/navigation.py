@@ -73,6 +73,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Invoices", "billing_reports:invoices", Perm.INVOICES_VIEW, section=_B),
     NavEntry("Settlements", "billing_reports:settlements", Perm.SETTLEMENTS_VIEW, section=_B),
     NavEntry("Month close", "billing_reports:month_close", Perm.BILLING_CLOSE, section=_B),
+    NavEntry("Tax provinces", "billing_reports:billing_profiles", Perm.BILLING_CLOSE, section=_B),
     NavEntry("Audit log", "audit:list", Perm.AUDIT_VIEW, section="Administration"),
     NavEntry("Users", "accounts:users", Perm.USERS_MANAGE, section="Administration"),
     NavEntry("API keys", "apikeys:list", Perm.API_KEYS_MANAGE, section="Administration"),

@@ -143,3 +143,18 @@ def test_finance_issues_a_credit_note_from_the_invoice_page(
     assert "CN-000001" in text
     assert "Onboarding waived in part" in text
     assert client.get(url).status_code == 403
+
+
+def test_finance_sets_an_issuers_billing_province(client: Client, cast: Cast, world: World) -> None:
+    signed_in(client, cast.finance)
+    url = reverse("billing_reports:billing_profiles")
+
+    saved = client.post(url, {"issuer": world.maple.pk, "province": "NS"})
+    refused = client.post(url, {"issuer": world.maple.pk, "province": "XX"}, follow=True)
+
+    assert saved.status_code == 302
+    assert world.maple.billing_profile.province == "NS"
+    assert "Choose a Canadian province." in refused.content.decode()
+    assert AuditEntry.objects.filter(action="billing_profile.set").count() == 1
+    signed_in(client, cast.maple_admin)
+    assert client.post(url, {"issuer": world.maple.pk, "province": "ON"}).status_code == 403
