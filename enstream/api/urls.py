@@ -1,7 +1,9 @@
 """The /api/v1/ router. Each app registers its viewsets here, under plural nouns."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from billing.api.usage import UsageView
 from billing.api.views import PricePlanViewSet
 from enstream.webhooks.api.views import WebhookEndpointViewSet
 from issuers.api.views import AllocationViewSet, NetworkLineViewSet, ResaleAgreementViewSet
@@ -17,4 +19,8 @@ router.register("webhooks", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("credentials", CredentialViewSet, basename="credential")
 router.register("jobs", JobViewSet, basename="job")
 
-urlpatterns = [*router.urls, *provisioning_urls]
+urlpatterns = [
+    *router.urls,
+    *provisioning_urls,
+    path("usage", UsageView.as_view(), name="usage"),
+]

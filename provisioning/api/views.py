@@ -12,7 +12,13 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -51,6 +57,13 @@ from provisioning.services import (
 _READ = HasScope("read", perm=Perm.CREDENTIALS_VIEW)
 _PROVISION = HasScope("provision", perm=Perm.CREDENTIALS_LIFECYCLE)
 _LIFECYCLE = HasScope("lifecycle", perm=Perm.CREDENTIALS_LIFECYCLE)
+# The look-up takes any text (so a malformed id answers 404 in the error shape); ids are UUIDs.
+ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+# A query parameter can be wrong too; the error shape is the platform's (enstream/api/schema.py).
+BAD_QUERY = OpenApiResponse(
+    response={"$ref": "#/components/schemas/Error"},
+    description="A query parameter is missing or invalid; `field` names it.",
+)
 
 
 def in_sandbox(request: Request) -> bool:
@@ -89,7 +102,7 @@ class EligibilityView(ProvisioningAnswers, APIView):
     @extend_schema(
         summary="Check a subscriber's eligibility",
         parameters=[EligibilityQuery],
-        responses=EligibilitySerializer,
+        responses={200: EligibilitySerializer, 400: BAD_QUERY},
         description="Whether you can provision a card on this subscriber's SIM today: its "
         "network and capabilities, your agreement's coverage and your allocation's room, and "
         "every reason when not. A sandbox key sees only the sandbox fleet: a live number "
@@ -112,6 +125,16 @@ class CredentialPagination(CursorPagination):
     max_page_size = 200
     ordering = "-requested_at"
 
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF answers a bad cursor with 404; it is a bad query parameter like any other.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": ["Not a cursor from a previous page's next or previous link."]},
+                code="invalid_cursor",
+            ) from None
+
 
 class ScopedViewSet(ProvisioningAnswers, viewsets.GenericViewSet):
     """Looks the named object up (404 for anyone else's) before a body or an Idempotency-Key
@@ -129,13 +152,18 @@ class ScopedViewSet(ProvisioningAnswers, viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your credentials"),
-    retrieve=extend_schema(summary="Get a credential"),
+    list=extend_schema(
+        summary="List your credentials",
+        responses={200: CredentialSerializer(many=True), 400: BAD_QUERY},
+    ),
+    retrieve=extend_schema(summary="Get a credential", parameters=[ID]),
 )
 class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Payment cards on your subscribers' SIMs (sandbox keys: on the sandbox fleet)."""
 
     serializer_class = CredentialSerializer
+    # Any text up to the next slash reaches the look-up, which answers 404 in the error shape.
+    lookup_value_regex = "[^/]+"
     pagination_class = CredentialPagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CredentialFilter
@@ -195,6 +223,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     @extend_schema(
         summary="Suspend a credential",
+        parameters=[ID],
         request=SuspendInput,
         responses={202: CredentialSerializer},
         description="Locks the payment application on the SIM (lost phone, fraud suspicion). "
@@ -215,6 +244,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     @extend_schema(
         summary="Resume a suspended credential",
+        parameters=[ID],
         request=None,
         responses={202: CredentialSerializer},
     )
@@ -227,6 +257,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     @extend_schema(
         summary="Delete a credential from the SIM",
+        parameters=[ID],
         request=None,
         responses={202: CredentialSerializer},
         description="Deletes the payment application (and your security domain with its last "
@@ -240,11 +271,14 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return self._accepted(credential)
 
 
-@extend_schema_view(retrieve=extend_schema(summary="Get a job, with its steps and timings"))
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a job, with its steps and timings", parameters=[ID])
+)
 class JobViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     """Over-the-air operations on your subscribers' SIMs."""
 
     serializer_class = JobSerializer
+    lookup_value_regex = "[^/]+"
     permission_classes = [HasScope("read", perm=Perm.JOBS_VIEW)]
 
     def get_queryset(self) -> QuerySet[Job]:

@@ -132,12 +132,11 @@ def test_pages_follow_the_cursor_without_repeats_or_gaps(
     assert seen == [three["third"], three["second"], three["first"]]
 
 
-def test_a_forged_cursor_is_a_404_in_the_error_shape(
-    api: APIClient, keys: Keys, three: dict
-) -> None:
+def test_a_forged_cursor_is_a_400_naming_it(api: APIClient, keys: Keys, three: dict) -> None:
     response = api.get(URL, {"cursor": "not-a-cursor"}, **bearer(keys.live))
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert response.json()["error"]["field"] == "cursor"
 
 
 def test_sandbox_and_live_credentials_never_mix(
