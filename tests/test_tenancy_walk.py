@@ -8,7 +8,6 @@ factor, gets 404, whatever method the URL answers to.
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -19,12 +18,6 @@ from tests.cast import Cast
 from tests.tenancy_registry import EXCLUDED, TENANCY_CASES
 
 METHODS = ("get", "post", "delete")
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # The cast's eleven users would otherwise cost seconds of PBKDF2 per case.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _walk(

@@ -1,15 +1,8 @@
 import pytest
-from pytest_django.fixtures import Settings
 
 from mno.models import MNO
 from tests.cast import Cast
 from tests.mno.factories import MnoFactory
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Settings) -> None:
-    # The cast's users would otherwise take seconds of PBKDF2 per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
