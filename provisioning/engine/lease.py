@@ -21,10 +21,12 @@ class LeaseLost(Exception):
     """Another task took the job over: roll back whatever this one was about to write."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lease:
     job_id: Any
     token: int
+    # The fenced write that ended it (the job's own row says so): nothing left to release.
+    ended: bool = False
 
 
 def lease_claim(job_id: Any) -> Lease | None:
@@ -53,9 +55,13 @@ def fenced_update(lease: Lease, **fields: Any) -> None:
     fields.setdefault("updated_at", timezone.now())
     if Job.objects.filter(pk=lease.job_id, lease_token=lease.token).update(**fields) != 1:
         raise LeaseLost(f"job {lease.job_id}: lease {lease.token} was taken over")
+    lease.ended = fields["lease_expires_at"] is None
 
 
-def lease_release(lease: Lease) -> None:
+def lease_release(lease: Lease, *, committed: bool) -> None:
+    """Give the job back. A task whose transaction committed a fenced write has already."""
+    if committed and lease.ended:
+        return
     Job.objects.filter(pk=lease.job_id, lease_token=lease.token).update(lease_expires_at=None)
 
 

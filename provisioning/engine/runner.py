@@ -69,6 +69,7 @@ def job_advance(job_id: Any) -> None:
     lease = lease_claim(job_id)
     if lease is None:
         return
+    committed = False
     try:
         with transaction.atomic():
             job = _load(job_id)
@@ -78,10 +79,11 @@ def job_advance(job_id: Any) -> None:
                 _continue(job, lease, None)
             elif job.state == JobState.AWAITING_REPLY and _due(job.reply_deadline):
                 _conclude(job, lease, timed_out=True)
+        committed = True
     except LeaseLost:
         logger.info("job %s: overtaken by another worker", job_id)
     finally:
-        lease_release(lease)
+        lease_release(lease, committed=committed)
 
 
 def job_on_reply(exchange_id: Any) -> bool:
@@ -95,16 +97,18 @@ def job_on_reply(exchange_id: Any) -> bool:
         return not Job.objects.filter(
             pk=job_id, state=JobState.AWAITING_REPLY, correlation=exchange.correlation
         ).exists()
+    committed = False
     try:
         with transaction.atomic():
             job = _load(job_id)
             # A duplicate or late reply (an attempt the job has moved past) changes nothing.
             if job.state == JobState.AWAITING_REPLY and job.correlation == exchange.correlation:
                 _conclude(job, lease, timed_out=False)
+        committed = True
     except LeaseLost:
         logger.info("job %s: overtaken by another worker", job_id)
     finally:
-        lease_release(lease)
+        lease_release(lease, committed=committed)
     return True
 
 

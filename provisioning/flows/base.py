@@ -76,7 +76,8 @@ def last_instance(ctx: JobContext, default: str | None) -> str | None:
     """The credential's applet as the last job that succeeded on it left it (a migrate job
     installs it without personalising), else `default`."""
     credential = ctx.credential
-    if credential is None:
+    # Only a replacement (after a SIM swap or port) had a job install its applet before.
+    if credential is None or credential.replaces_id is None:
         return default
     view = (
         Job.objects.filter(credential=credential, state=JobState.SUCCEEDED)
