@@ -188,11 +188,15 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             )
         )
 
-    def _accepted(self, credential: Credential) -> Response:
-        fresh = self.get_queryset().get(pk=credential.pk)
-        location = reverse("credential-detail", kwargs={"pk": fresh.pk})
-        body = self.get_serializer(fresh).data
+    def _accepted(self, credential: Credential, job: Job) -> Response:
+        # The service's own rows (the SE came with its network), so no read-back is needed.
+        credential.recent_jobs = [job]  # type: ignore[attr-defined]
+        location = reverse("credential-detail", kwargs={"pk": credential.pk})
+        body = self.get_serializer(credential).data
         return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    def _reread(self, credential: Credential) -> Credential:
+        return self.get_queryset().get(pk=credential.pk)
 
     @extend_schema(
         summary="Provision a card on a subscriber's SIM",
@@ -210,7 +214,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         incoming = CredentialCreateInput(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        credential, _ = credential_provision(
+        credential, job = credential_provision(
             issuer=issuer,
             msisdn=data["msisdn"],
             scheme=data["scheme"],
@@ -219,7 +223,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             sandbox=in_sandbox(request),
             actor=acting_person(request),
         )
-        return self._accepted(credential)
+        return self._accepted(credential, job)
 
     @extend_schema(
         summary="Suspend a credential",
@@ -235,12 +239,12 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         incoming = SuspendInput(data=request.data)
         incoming.is_valid(raise_exception=True)
         credential = self.get_object()
-        credential_suspend(
+        job = credential_suspend(
             credential=credential,
             actor=acting_person(request),
             reason=incoming.validated_data["reason"],
         )
-        return self._accepted(credential)
+        return self._accepted(self._reread(credential), job)
 
     @extend_schema(
         summary="Resume a suspended credential",
@@ -252,8 +256,8 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     @idempotent
     def resume(self, request: Request, pk: Any = None) -> Response:
         credential = self.get_object()
-        credential_resume(credential=credential, actor=acting_person(request))
-        return self._accepted(credential)
+        job = credential_resume(credential=credential, actor=acting_person(request))
+        return self._accepted(self._reread(credential), job)
 
     @extend_schema(
         summary="Delete a credential from the SIM",
@@ -267,8 +271,8 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     @idempotent
     def remove(self, request: Request, pk: Any = None) -> Response:
         credential = self.get_object()
-        credential_delete(credential=credential, actor=acting_person(request))
-        return self._accepted(credential)
+        job = credential_delete(credential=credential, actor=acting_person(request))
+        return self._accepted(self._reread(credential), job)
 
 
 @extend_schema_view(
