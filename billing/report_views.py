@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from billing.invoices import Invoice
 from billing.ledger import UsageKind
@@ -143,6 +144,15 @@ def report_home(request: HttpRequest) -> HttpResponse:
     )
     if exported:
         return exported
+    issuer_urls: dict[int, str] = {}
+    mno_urls: dict[int, str] = {}
+    for row in report.rows:
+        row.issuer_url = issuer_urls.setdefault(
+            row.issuer.pk, reverse("billing_reports:issuer_report", kwargs={"pk": row.issuer.pk})
+        )
+        row.mno_url = mno_urls.setdefault(
+            row.mno.pk, reverse("billing_reports:mno_report", kwargs={"pk": row.mno.pk})
+        )
     return render(
         request,
         "billing/reports/enstream.html",

@@ -50,6 +50,10 @@ class Row:
     jobs: JobStats | None = None
     revenue: Decimal = Decimal("0.00")
     cost: Decimal = Decimal("0.00")
+    # Set by the page, once per issuer and network: a reverse() per cell is most of a big
+    # table's rendering time.
+    issuer_url: str = ""
+    mno_url: str = ""
 
     @property
     def margin(self) -> Decimal:
