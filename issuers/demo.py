@@ -16,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import demo as billing_demo
+from billing.invoices_profiles import billing_profile_set
 from billing.models import PricePlan
+from billing.tax import Province
 from enstream.accounts.models import User
 from enstream.accounts.roles import OrgKind
 from issuers import services
@@ -47,6 +49,9 @@ class DemoIssuer:
     space: list[Space] = field(default_factory=list)
     payment_networks: tuple[str, ...] = ("visa", "mastercard", "interac")
 
+
+# The demo issuers' head offices, for GST/HST.
+DEMO_PROVINCES = {"maple": Province.ON, "prairie": Province.SK, "tundra": Province.NS}
 
 ISSUERS = [
     DemoIssuer(
@@ -107,6 +112,17 @@ def seed(*, stdout: Any) -> None:
         with transaction.atomic():
             _seed_issuer(spec, organisation, actor)
         say(stdout, f"issuer {spec.name}")
+    _seed_billing_profiles(actor)
+
+
+def _seed_billing_profiles(actor: User) -> None:
+    # Finance sets each issuer's tax province before its first invoice; without one the demo's
+    # month close could draft invoices but never issue them.
+    for issuer in Issuer.objects.filter(billing_profile__isnull=True).select_related(
+        "organisation"
+    ):
+        province = DEMO_PROVINCES.get(issuer.organisation.slug, Province.ON)
+        billing_profile_set(issuer=issuer, actor=actor, province=province)
 
 
 def _seed_issuer(spec: DemoIssuer, organisation: Any, actor: User) -> None:
