@@ -59,12 +59,13 @@ def normalize_msisdn(value: str, *, region: str = DEFAULT_REGION) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise RegistryError(
-            "invalid_msisdn", f"{text[:32]!r} is not a phone number.", field="msisdn"
+            "invalid_msisdn", "That is not a phone number.", field="msisdn"
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise RegistryError(
             "invalid_msisdn",
-            f"{text[:32]!r} is not a valid mobile number (E.164, e.g. +14165550123).",
+            # The input is not repeated: a card number pasted here must not come back.
+            "That is not a valid mobile number (E.164, e.g. +14165550123).",
             field="msisdn",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -17,7 +17,6 @@ responses show the last four digits only).
 """
 
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from enstream.apikeys.idempotency import (
     idempotency_release,
 )
 from enstream.apikeys.models import ApiKey, IdempotencyRecord, Mode
+from enstream.keystore import lookup_hash
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -71,14 +71,12 @@ class IdempotencyInProgress(exceptions.APIException):
 
 
 def request_fingerprint(request: Request) -> str:
-    """SHA-256 over method, path and the parsed body: the same content in another spacing or
-    key order is the same request."""
+    """A keyed hash over method, path and the parsed body: the same content in another spacing
+    or key order is the same request. Keyed, because a body may hold a card number, and a plain
+    hash of a low-entropy PAN beside its last four could be brute-forced (PCI DSS 3.5.1.1)."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
-    digest = hashlib.sha256()
-    for part in (request.method, request.get_full_path(), body):
-        encoded = part.encode()
-        digest.update(len(encoded).to_bytes(8, "big") + encoded)
-    return digest.hexdigest()
+    canonical = json.dumps([request.method, request.get_full_path(), body])
+    return lookup_hash(canonical, purpose="idempotency_request")
 
 
 def _token(request: Request) -> str:

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import threading
 import time
 from datetime import timedelta
@@ -234,3 +236,15 @@ def test_the_mixin_makes_a_plain_viewset_create_idempotent(cast: Cast) -> None:
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert WebhookEvent.objects.count() == 1
+
+
+def test_the_stored_request_hash_is_keyed_so_a_card_number_in_a_body_cannot_be_guessed(
+    db: None,
+) -> None:
+    body = {"card_data": {"pan": "4111111111111111"}, "msisdn": "+14165550123"}
+    request = Request(APIRequestFactory().post(URL, body, format="json"), parsers=[JSONParser()])
+    stored = request_fingerprint(request)
+    # An attacker with the table and the body's shape tries the plain hash of each candidate.
+    canonical = json.dumps(["POST", URL, json.dumps(body, sort_keys=True, separators=(",", ":"))])
+    assert stored != hashlib.sha256(canonical.encode()).hexdigest()
+    assert "4111111111111111" not in stored

@@ -53,3 +53,9 @@ def test_an_invalid_msisdn_is_refused_with_a_clear_reason(value: str) -> None:
         normalize_msisdn(value)
     assert caught.value.code == "invalid_msisdn"
     assert caught.value.field == "msisdn"
+
+
+def test_a_card_number_typed_as_an_msisdn_is_refused_without_being_repeated() -> None:
+    with pytest.raises(RegistryError) as refused:
+        normalize_msisdn("4111 1111 1111 1111")
+    assert "4111" not in refused.value.message
