@@ -186,7 +186,8 @@ def _start_worker(processes: int, env: dict[str, str], log: Path) -> subprocess.
     command = [
         sys.executable, "-m", "celery", "-A", "enstream", "worker", "-P", "prefork",
         "-c", str(processes), "--without-mingle", "--without-gossip", "--without-heartbeat",
-        "-n", f"bench-{uuid.uuid4().hex[:8]}@%h", "-l", os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING"), "-I", "bench.provisioning",
+        "-n", f"bench-{uuid.uuid4().hex[:8]}@%h", "-I", "bench.provisioning",
+        "-l", os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING"),
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -304,7 +305,7 @@ def main() -> None:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
         # Nothing is lost on this network: only a true loss may time out.
-        "PROVISIONING_REPLY_TIMEOUT_SECONDS": "600",
+        "PROVISIONING_REPLY_TIMEOUT_SECONDS": "3600",
     }
     os.environ.update(env)
     import django

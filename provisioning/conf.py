@@ -23,6 +23,9 @@ _DEFAULTS: dict[str, float] = {
     # re-sends the job's task.
     "PROVISIONING_REDRIVE_SECONDS": 30,
     "PROVISIONING_REDRIVE_GRACE_SECONDS": 20,
+    # Past this many messages waiting in the broker, the re-drive sends nothing (it would only
+    # add duplicates behind the backlog).
+    "PROVISIONING_REDRIVE_MAX_QUEUE": 1000,
     # A job is "stuck" on the diagnostics page after this long without progress.
     "PROVISIONING_STUCK_SECONDS": 900,
 }

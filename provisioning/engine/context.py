@@ -1,6 +1,7 @@
 """One job's view of the database while a task works on it: addresses, keys and card data from
 custody and the keystore (unsealed only when a script needs them), counters written back."""
 
+from collections.abc import Callable
 from functools import cached_property
 
 from mno.custody import (
@@ -63,6 +64,25 @@ class JobContext:
         # Custody records read in this task, by (AID, version or None for the active set):
         # a task asks about the same few key sets many times; writes invalidate.
         self._records: dict[tuple[bytes, int | None], SdKeySet | None] = {}
+        self._deferred: list[Callable[[], None]] = []
+
+    def defer(self, write: Callable[[], None]) -> None:
+        """Run `write` at the end of the task's transaction (`flush`): counters that every job
+        updates (an allocation's, the usage ledger's rollups) are then locked for the last
+        few milliseconds of the transaction, not for all of it, so workers do not queue on
+        them."""
+        self._deferred.append(write)
+
+    def flush(self) -> None:
+        while self._deferred:
+            self._deferred.pop(0)()
+
+    def mark(self) -> int:
+        return len(self._deferred)
+
+    def discard(self, mark: int) -> None:
+        """Drop what a plan deferred before it was abandoned (it will not be sent)."""
+        del self._deferred[mark:]
 
     @cached_property
     def spans_domains(self) -> bool:

@@ -2,8 +2,13 @@
 
 A task can be lost (the broker restarted, a worker was killed holding it, a reply task was
 never sent); a job never is. Every period this finds the jobs nobody is working on although
-they should move, and sends their task again. Sending twice is harmless: a task first claims
-the job's lease and checks its state.
+they should move, and sends their task again: READY jobs, RETRY_WAIT jobs past due, and
+AWAITING_REPLY jobs past their reply deadline (whose `advance` reads the answer if it came,
+or gives the script up). Sending twice is harmless: a task first claims the job's lease and
+checks its state.
+
+While the broker's queue is deep the tasks are not lost, only late: re-sending then would
+only deepen it, so the re-drive waits (it still starts queued jobs whose SE is free).
 """
 
 from datetime import timedelta
@@ -12,20 +17,34 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enstream.celery import app
-from mno.ota.models import ExchangeState
 from provisioning import conf
 from provisioning.engine.lease import activate_next
 from provisioning.models import ACTIVE_STATES, Job, JobState
 
 BATCH = 500
-REPLY_TASK = "provisioning.tasks.on_ota_reply"
+QUEUE = "celery"
+
+
+def queue_depth() -> int | None:
+    """Messages waiting in the broker's queue (Redis), or None when it cannot tell."""
+    try:
+        with app.connection_for_write() as conn:
+            client = getattr(conn.default_channel, "client", None)
+            return int(client.llen(QUEUE)) if client is not None else None
+    except Exception:
+        # A broker hiccup must not stop the re-drive: go on as if the queue were short.
+        return None
 
 
 def jobs_redrive() -> int:
-    """Re-send the tasks of jobs left unattended; returns how many were sent."""
+    """Re-send the tasks of jobs left unattended; returns how many jobs it moved."""
     from provisioning.tasks import advance
 
     now = timezone.now()
+    started = _start_orphans()
+    depth = queue_depth()
+    if depth is not None and depth > conf.number("PROVISIONING_REDRIVE_MAX_QUEUE"):
+        return started
     stale = now - timedelta(seconds=conf.number("PROVISIONING_REDRIVE_GRACE_SECONDS"))
     free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
     quiet = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
@@ -35,23 +54,15 @@ def jobs_redrive() -> int:
         | Q(state=JobState.AWAITING_REPLY, reply_deadline__lt=now)
     )
     ids = list(Job.objects.filter(due, free, quiet).values_list("pk", flat=True)[:BATCH])
-    # Answered while its reply task went missing: wake the job with that answer.
-    answered = list(
-        Job.objects.filter(
-            free,
-            state=JobState.AWAITING_REPLY,
-            reply_deadline__gte=now,
-            exchange__state__in=(ExchangeState.DELIVERED, ExchangeState.FAILED),
-            exchange__delivered_at__lt=stale,
-        ).values_list("pk", "exchange_id")[:BATCH]
-    )
-    Job.objects.filter(pk__in=ids + [pk for pk, _ in answered]).update(enqueued_at=now)
+    Job.objects.filter(pk__in=ids).update(enqueued_at=now)
     for pk in ids:
         advance.delay(str(pk))
-    for _, exchange_id in answered:
-        app.send_task(REPLY_TASK, args=[str(exchange_id)])
-    # A queued job whose SE has no active job lost its turn (its predecessor's commit and the
-    # activation raced): start it.
+    return started + len(ids)
+
+
+def _start_orphans() -> int:
+    """A queued job whose SE has no active job lost its turn (its predecessor's commit and the
+    activation raced): start it."""
     busy = Job.objects.filter(state__in=ACTIVE_STATES).values("se_id")
     orphans = (
         Job.objects.filter(state=JobState.QUEUED)
@@ -59,5 +70,4 @@ def jobs_redrive() -> int:
         .values_list("se_id", flat=True)
         .distinct()[:BATCH]
     )
-    started = sum(activate_next(se_id) is not None for se_id in list(orphans))
-    return len(ids) + len(answered) + started
+    return sum(activate_next(se_id) is not None for se_id in list(orphans))

@@ -157,7 +157,7 @@ def _conclude(job: Job, lease: Lease, *, timed_out: bool) -> None:
             view.known = False
             outcome = Outcome("retry", "ota_timeout", "the SIM stopped answering mid-script")
     _log_reply(job, exchange, answers, outcome)
-    events.ota_round_trip(job=job, exchange=exchange)
+    ctx.defer(lambda: events.ota_round_trip(job=job, exchange=exchange))
     if outcome.kind == "fail":
         _fail(job, lease, ctx, view, outcome)
     elif outcome.kind == "retry":
@@ -215,6 +215,7 @@ def _continue(job: Job, lease: Lease, view: CardView | None, ctx: JobContext | N
             flow.started(ctx)
         saved = job.context.get("view")
         view = CardView.from_json(saved) if saved else flow.initial_view(ctx)
+    mark = ctx.mark()
     try:
         plan = flow.plan(ctx, view)
         if plan and not ctx.spans_domains:
@@ -223,7 +224,10 @@ def _continue(job: Job, lease: Lease, view: CardView | None, ctx: JobContext | N
         if plan and sent >= conf.number("PROVISIONING_MAX_SCRIPTS"):
             raise ProvisioningError("step_limit", f"{sent} scripts sent, goal not reached")
         built = [build(ctx, segment) for segment in plan]
+        # Last, so the allocation's row is locked only while the script is handed over.
+        ctx.flush()
     except ProvisioningError as exc:
+        ctx.discard(mark)
         _fail(job, lease, ctx, view, fail(exc.code, exc.message))
         return
     if not built:
@@ -277,6 +281,7 @@ def _retry(job: Job, lease: Lease, ctx: JobContext, view: CardView, outcome: Out
     delay = backoff(job.attempt)
     now = timezone.now()
     job.context["view"] = view.to_json()
+    ctx.flush()
     fenced_update(
         lease,
         state=JobState.RETRY_WAIT,
@@ -292,9 +297,12 @@ def _retry(job: Job, lease: Lease, ctx: JobContext, view: CardView, outcome: Out
     enqueue(job.pk, countdown=delay)
 
 
-def _finish(job: Job, lease: Lease, view: CardView, state: str, **fields: Any) -> None:
+def _finish(
+    job: Job, lease: Lease, ctx: JobContext, view: CardView, state: str, **fields: Any
+) -> None:
     now = timezone.now()
     job.context["view"] = view.to_json()
+    ctx.flush()
     fenced_update(
         lease,
         state=state,
@@ -311,8 +319,8 @@ def _finish(job: Job, lease: Lease, view: CardView, state: str, **fields: Any) -
 
 def _succeed(job: Job, lease: Lease, ctx: JobContext, view: CardView) -> None:
     FLOWS[job.kind].succeeded(ctx, view)
-    events.job_succeeded(job=job)
-    _finish(job, lease, view, JobState.SUCCEEDED, failure_code="", failure_message="")
+    ctx.defer(lambda: events.job_succeeded(job=job))
+    _finish(job, lease, ctx, view, JobState.SUCCEEDED, failure_code="", failure_message="")
 
 
 def _fail(job: Job, lease: Lease, ctx: JobContext, view: CardView, outcome: Outcome) -> None:
@@ -322,6 +330,7 @@ def _fail(job: Job, lease: Lease, ctx: JobContext, view: CardView, outcome: Outc
     _finish(
         job,
         lease,
+        ctx,
         view,
         JobState.FAILED,
         failure_code=job.failure_code,

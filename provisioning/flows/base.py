@@ -116,8 +116,12 @@ def ssd_segments(ctx: JobContext, view: CardView) -> tuple[Plan, int]:
     if view.ssd == ABSENT:
         domain = ctx.domain
         assert domain is not None
+        if domain.state != DomainState.CREATING:
+            # A card requested while its SSD was being deleted brings the SSD back.
+            domain.state, domain.deleted_at = DomainState.CREATING, None
+            domain.save(update_fields=["state", "deleted_at"])
         if not domain.usage_recorded:
-            events.ssd_created(domain=domain, job=ctx.job)
+            ctx.defer(lambda: events.ssd_created(domain=domain, job=ctx.job))
         version = ctx.fresh_initial_keys()
         segments.append(
             isd_segment(
