@@ -88,6 +88,8 @@ ALLOCATIONS = Table(
             lambda a: a.pk,
             order_by=("id",),
             link=lambda a: _url("issuers:allocation_detail", a.pk),
+            # An identifier, not a quantity: "#2167", never "#2,167".
+            display=lambda a: str(a.pk),
         ),
         Column(
             "issuer",
