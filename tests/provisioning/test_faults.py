@@ -172,3 +172,19 @@ def test_a_redelivered_advance_task_sends_no_second_script(market: Market, pump:
     assert job.seq == 1
     assert job.steps.count() == 1
     assert _installed(se) == (1, 1)
+
+
+def test_the_re_drive_resends_an_unattended_job_but_not_behind_a_deep_queue(
+    market: Market, pump: Pump, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    se = virtual_se(market.northwind)
+    _, job = _provision(market, se)
+    pump.queue.clear()  # the job's task is lost
+    monkeypatch.setattr("provisioning.engine.redrive.queue_depth", lambda: 5_000)
+    assert pump.redrive() == 0
+    assert not pump.queue
+    monkeypatch.setattr("provisioning.engine.redrive.queue_depth", lambda: 3)
+    assert pump.redrive() == 1
+    pump.run()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED
