@@ -1,4 +1,4 @@
-"""Provisioning's tunables, from the environment (docs/configuration.md lists them).
+"""Provisioning's tunables, from the environment (docs/provisioning.md lists them).
 
 Read on each use, so tests can set `settings.PROVISIONING_*` (which wins) or the environment of
 the worker processes they start.
