@@ -1,10 +1,12 @@
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import redis
+import time_machine
 from rest_framework.test import APIClient
 
 from enstream.api.throttling import Rate, parse_rate, rate_hit
@@ -45,8 +47,10 @@ def test_a_keys_own_rate_overrides_the_default(
     key, raw = make_key()
     key.rate_limit = "1/hour"
     key.save()
-    assert api.get(URL, **bearer(raw)).status_code == 200
-    refused = api.get(URL, **bearer(raw))
+    # Windows are aligned to the clock: early in an hour, the wait is most of that hour.
+    with time_machine.travel(datetime(2026, 11, 28, 10, 0, 5, tzinfo=UTC), tick=False):
+        assert api.get(URL, **bearer(raw)).status_code == 200
+        refused = api.get(URL, **bearer(raw))
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 60
 
