@@ -32,8 +32,11 @@ def network_line_covering(
     the line was live that day."""
     on = on or timezone.localdate()
     agreement = agreement_in_force(issuer, on=on)
-    if agreement is None:
-        return None
+    return None if agreement is None else line_covering(agreement, mno, on=on)
+
+
+def line_covering(agreement: ResaleAgreement, mno: MNO, *, on: date) -> NetworkLine | None:
+    """The line of `agreement` (already known to be in force on `on`) live on `mno` that day."""
     for line in agreement.lines.filter(mno=mno, live_from__isnull=False):
         if line.covers(on):
             return line

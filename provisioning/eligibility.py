@@ -7,9 +7,10 @@ a credential is requested, and again when its job starts (a queued job may start
 from dataclasses import dataclass
 
 from django.db.models import F
+from django.utils import timezone
 
-from issuers.models import Allocation, AllocationStatus, Issuer
-from issuers.selectors import agreement_in_force, network_line_covering
+from issuers.models import Allocation, AllocationStatus, Issuer, NetworkLine
+from issuers.selectors import agreement_in_force, line_covering, network_line_covering
 from mno.errors import RegistryError
 from mno.identifiers import normalize_msisdn
 from mno.models import MNO, SecureElement
@@ -41,8 +42,12 @@ class Eligibility:
         return not self.reasons
 
 
-def allocation_for(issuer: Issuer, se: SecureElement) -> tuple[Allocation | None, str | None]:
-    line = network_line_covering(issuer, se.mno)
+def allocation_for(
+    issuer: Issuer, se: SecureElement, *, line: NetworkLine | None = None
+) -> tuple[Allocation | None, str | None]:
+    """The allocation a new SSD on `se` would count against, or the reason there is none.
+    `line`: the network line covering `se` today, when the caller has just read it."""
+    line = line or network_line_covering(issuer, se.mno)
     if line is None:
         return None, None
     approved = Allocation.objects.filter(network_line=line, status=AllocationStatus.APPROVED)
@@ -71,17 +76,20 @@ def assess(issuer: Issuer, se: SecureElement) -> Eligibility:
         reasons.append("se_not_nfc")
     if not pseudo_random(se.scp, se.scp_i):
         reasons.append("se_scp_unsupported")
-    covered = False
-    if agreement_in_force(issuer) is None:
+    # The agreement and its line are read once here: a request runs these checks on its
+    # critical path (the SE's row lock is held), so each repeated read is paid by every caller.
+    today = timezone.localdate()
+    agreement = agreement_in_force(issuer, on=today)
+    line = None if agreement is None else line_covering(agreement, se.mno, on=today)
+    if agreement is None:
         reasons.append("agreement_not_in_force")
-    elif network_line_covering(issuer, se.mno) is None:
+    elif line is None:
         reasons.append("network_not_in_agreement")
-    else:
-        covered = True
+    covered = line is not None
     domain = current_domain(issuer, se)
     allocation, remaining = None, None
     if domain is None and covered:
-        allocation, problem = allocation_for(issuer, se)
+        allocation, problem = allocation_for(issuer, se, line=line)
         if problem:
             reasons.append(problem)
         else:
@@ -116,14 +124,16 @@ def normalise_msisdn(msisdn: str) -> str:
         raise ProvisioningError(exc.code, exc.message, field="msisdn") from exc
 
 
-def se_for_line(msisdn: str, *, sandbox: bool) -> SecureElement | None:
-    """The SE that serves the line now (a SIM the network suspended still counts)."""
-    return (
-        SecureElement.objects.filter(msisdn=msisdn, sandbox=sandbox)
-        .exclude(status=SeStatus.RETIRED)
-        .select_related("mno")
-        .first()
+def se_for_line(msisdn: str, *, sandbox: bool, lock: bool = False) -> SecureElement | None:
+    """The SE that serves the line now (a SIM the network suspended still counts), with its
+    network. `lock`: hold the SE's row lock (only the SE's: locking its network's row too
+    would queue every request on that network behind one another)."""
+    found = SecureElement.objects.filter(msisdn=msisdn, sandbox=sandbox).exclude(
+        status=SeStatus.RETIRED
     )
+    if lock:
+        found = found.select_for_update(of=("self",))
+    return found.select_related("mno").first()
 
 
 def se_eligibility(*, issuer: Issuer, msisdn: str, sandbox: bool = False) -> Eligibility:

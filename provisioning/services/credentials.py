@@ -36,14 +36,16 @@ def ssd_aid_for(issuer: Issuer) -> str:
     return f"{_SSD_AID_PREFIX}{issuer.pk:08X}"
 
 
-def _instance_aid(se: SecureElement, profile: AppletProfile) -> str:
+def _instance_aid(se: SecureElement, profile: AppletProfile, taken: set[str] | None) -> str:
     """The scheme's usual instance AID, or (a second card of that scheme on the SIM) the AID
-    with a one-byte suffix: instance AIDs are unique on a card."""
-    taken = set(
-        Credential.objects.filter(se=se, state__in=HOLDS_INSTANCE).values_list(
-            "instance_aid", flat=True
+    with a one-byte suffix: instance AIDs are unique on a card. `taken`: the AIDs of the
+    SE's credentials, when the caller has read them."""
+    if taken is None:
+        taken = set(
+            Credential.objects.filter(se=se, state__in=HOLDS_INSTANCE).values_list(
+                "instance_aid", flat=True
+            )
         )
-    )
     base = profile.instance_base.hex().upper()
     for suffix in range(_MAX_SUFFIX + 1):
         candidate = base if suffix == 0 else f"{base}{suffix:02X}"
@@ -96,14 +98,17 @@ def new_credential(
     token_reference: str,
     actor: Any,
     replaces: Credential | None = None,
+    card: CardData | None = None,
+    taken_aids: set[str] | None = None,
 ) -> tuple[Credential, IssuerDomain]:
     """A credential row on `se` (and the issuer's SSD row there, if it has none), once the
-    issuer may provision on it; callers hold the SE's row lock."""
+    issuer may provision on it; callers hold the SE's row lock. `card`: sealed for the
+    credential before its row is written, so the row is written once."""
     eligibility = assess(issuer, se)
     if not eligibility.eligible:
         raise _refuse(eligibility.reasons)
     domain = _domain(issuer, se, eligibility.domain, eligibility.allocation)
-    credential = Credential.objects.create(
+    credential = Credential(
         issuer=issuer,
         se=se,
         domain=domain,
@@ -115,11 +120,14 @@ def new_credential(
         expiry_month=expiry[0],
         expiry_year=expiry[1],
         token_reference=token_reference,
-        instance_aid=_instance_aid(se, profile),
+        instance_aid=_instance_aid(se, profile, taken_aids),
         sandbox=se.sandbox,
         replaces=replaces,
         created_by=acting_user(actor),
     )
+    if card is not None:
+        credential.card_data = card_data_seal(card, owner=credential.card_data_owner)
+    credential.save(force_insert=True)
     return credential, domain
 
 
@@ -145,19 +153,23 @@ def credential_provision(
     profile = profile_for(applet_profile, scheme=_scheme(scheme))
     card = card_data_validate(card_data, scheme=scheme, today=timezone.localdate())
     number = normalise_msisdn(msisdn)
-    found = se_for_line(number, sandbox=sandbox)
-    if found is None:
-        raise _refuse(("se_unknown",))
     # One request at a time per SIM: instance AIDs and the issuer's SSD are decided here.
-    se = SecureElement.objects.select_for_update().select_related("mno").get(pk=found.pk)
+    se = se_for_line(number, sandbox=sandbox, lock=True)
+    if se is None:
+        raise _refuse(("se_unknown",))
     hashed = pan_hash(card.pan)
-    duplicate = Credential.objects.filter(
-        issuer=issuer, se=se, pan_hash=hashed, state__in=HOLDS_INSTANCE
+    # One read of the SIM's cards answers both: is this card already there, and which
+    # instance AIDs are taken.
+    held = Credential.objects.filter(se=se, state__in=HOLDS_INSTANCE).values_list(
+        "issuer_id", "pan_hash", "instance_aid"
     )
-    if duplicate.exists():
-        raise ProvisioningError(
-            "credential_exists", diagnose("credential_exists").cause, status=409
-        )
+    taken: set[str] = set()
+    for issuer_id, held_hash, aid in held:
+        if issuer_id == issuer.pk and held_hash == hashed:
+            raise ProvisioningError(
+                "credential_exists", diagnose("credential_exists").cause, status=409
+            )
+        taken.add(aid)
     credential, domain = new_credential(
         issuer=issuer,
         se=se,
@@ -168,9 +180,9 @@ def credential_provision(
         expiry=(card.expiry_month, card.expiry_year),
         token_reference=card.token_reference,
         actor=actor,
+        card=card,
+        taken_aids=taken,
     )
-    credential.card_data = card_data_seal(card, owner=credential.card_data_owner)
-    credential.save(update_fields=["card_data"])
     job = job_create(
         kind=JobKind.PROVISION,
         se=se,
