@@ -37,6 +37,7 @@ from enstream.apikeys.idempotency import (
     idempotency_release,
 )
 from enstream.apikeys.models import ApiKey, IdempotencyRecord, Mode
+from enstream.audit.services import audit_deferred
 from enstream.keystore import lookup_hash
 
 HEADER = "Idempotency-Key"
@@ -134,7 +135,10 @@ def _idempotent_call(
     if claim.replay:
         return _replay(claim.record)
     try:
-        with transaction.atomic():
+        # The handler's audit entries join the chain as the transaction's last statements:
+        # the chain head's lock, which every audited write in the portal takes, is then held
+        # for a few statements and the commit, not for the whole request.
+        with transaction.atomic(), audit_deferred():
             response = call()
             if not isinstance(response, Response):
                 raise TypeError(f"{type(view).__name__}: an idempotent handler returns a Response")

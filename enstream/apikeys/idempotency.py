@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from enstream.accounts.models import Organisation
@@ -22,6 +22,8 @@ from enstream.apikeys.models import ApiKey, IdempotencyRecord, IdempotencyState
 # Longer than any request may run (gunicorn's timeout is 30 s), so a live request keeps its
 # claim; short enough that a retry after a crash is not turned away for long.
 CLAIM_LEASE = timedelta(minutes=5)
+# The fields of the model's one_idempotency_record_per_key constraint.
+_UNIQUE_FIELDS = ("organisation", "mode", "token")
 
 
 class IdempotencyError(ValueError):
@@ -59,26 +61,25 @@ def idempotency_claim(
     """
     for _ in range(2):
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                record, created = IdempotencyRecord.objects.get_or_create(
-                    organisation=organisation,
-                    mode=mode,
-                    token=token,
-                    defaults={
-                        "api_key": api_key,
-                        "method": method,
-                        "path": path,
-                        "request_hash": request_hash,
-                        "locked_at": now,
-                        "created_at": now,
-                        "expires_at": now + _lifetime(),
-                    },
-                )
-        except IntegrityError:
-            continue
-        if created:
+        record = IdempotencyRecord(
+            organisation=organisation,
+            mode=mode,
+            token=token,
+            api_key=api_key,
+            method=method,
+            path=path,
+            request_hash=request_hash,
+            locked_at=now,
+            created_at=now,
+            expires_at=now + _lifetime(),
+        )
+        if _insert_if_new(record):
             return Claim(record=record, replay=False)
+        record = IdempotencyRecord.objects.filter(
+            organisation=organisation, mode=mode, token=token
+        ).first()
+        if record is None:
+            continue  # released or purged since: claim it afresh
         if record.expires_at <= now:
             # An expired record is as good as purged: this request starts afresh.
             IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
@@ -88,6 +89,31 @@ def idempotency_claim(
         "Another request with this Idempotency-Key is in progress.",
         code="idempotency_in_progress",
     )
+
+
+def _insert_if_new(record: IdempotencyRecord) -> bool:
+    """Insert `record` unless its key is taken, in one statement (outside a transaction it
+    commits at once, so concurrent retries see the claim); whether it was inserted."""
+    meta = IdempotencyRecord._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
+    unique = ", ".join(quote(meta.get_field(name).column) for name in _UNIQUE_FIELDS)
+    # Names from the model's own metadata, values as parameters.
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        f" ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record.pk = row[0]
+    record._state.adding = False
+    return True
 
 
 def _existing(record: IdempotencyRecord, request_hash: str, now: datetime) -> Claim:

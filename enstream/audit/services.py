@@ -4,12 +4,21 @@
 only if the change it describes was committed. Appends are serialised by locking the chain
 head row until that transaction ends: call it after your own writes, so the lock is held for
 as short a time as possible.
+
+A request handler that runs in one transaction (every API POST: enstream/api/idempotency.py)
+wraps it in `audit_deferred()`: the entries recorded inside are appended when the block ends,
+as the transaction's last statements, so the head's lock is held for those statements and the
+commit only, not for the whole request. The chain is the same: seq, time and hashes are still
+given under the lock, in commit order.
 """
 
 import ipaddress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from enstream.audit.chain import GENESIS_HASH, entry_hash
@@ -97,6 +106,13 @@ def _object_fields(obj: Any) -> dict[str, str]:
     }
 
 
+# Entries recorded inside `audit_deferred`, each with the on-commit marker that tells whether
+# the savepoint it was recorded in has since been rolled back (the entry must then go too).
+_deferred: ContextVar[list[tuple[AuditEntry, Callable[[], None]]] | None] = ContextVar(
+    "audit_deferred", default=None
+)
+
+
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=AuditChainHead.HEAD_PK).first()
     if head is not None:
@@ -148,12 +164,58 @@ def audit_record(
         **_actor_fields(who),
         **_object_fields(obj),
     )
+    pending = _deferred.get()
+    if pending is not None and connection.in_atomic_block:
+
+        def marker() -> None:
+            """Kept by Django only while the savepoints around this call are not rolled back."""
+
+        transaction.on_commit(marker)
+        pending.append((entry, marker))
+        return entry
     with transaction.atomic():
-        head = _locked_head()
-        entry.seq = head.last_seq + 1
-        entry.created_at = timezone.now()
-        entry.prev_hash = head.last_hash
-        entry.hash = entry_hash(entry, head.last_hash)
-        entry.save()
-        AuditChainHead.objects.filter(pk=head.pk).update(last_seq=entry.seq, last_hash=entry.hash)
+        _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain `entries` after the head, in order; inside a transaction, which keeps the head's
+    lock until it ends."""
+    head = _locked_head()
+    last_seq, last_hash = head.last_seq, head.last_hash
+    for entry in entries:
+        entry.seq = last_seq + 1
+        entry.created_at = timezone.now()
+        entry.prev_hash = last_hash
+        entry.hash = entry_hash(entry, last_hash)
+        entry.save()
+        last_seq, last_hash = entry.seq, entry.hash
+    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=last_seq, last_hash=last_hash)
+
+
+@contextmanager
+def audit_deferred() -> Iterator[None]:
+    """Append the entries recorded in this block when it ends without an error, as the last
+    statements of the enclosing transaction (which must be open, and end right after).
+
+    An entry recorded in a savepoint that was rolled back is dropped, as it would have been
+    rolled back with it; an error out of the block drops them all, as the transaction will
+    roll back. Nested blocks join the outer one.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise AuditError("audit_deferred() needs an open transaction to append in")
+    pending: list[tuple[AuditEntry, Callable[[], None]]] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    # Reached only without an error. Django forgets the on-commit callbacks of a rolled back
+    # savepoint; an entry whose marker is gone was recorded in one.
+    alive = {id(item[1]) for item in connection.run_on_commit}
+    entries = [entry for entry, marker in pending if id(marker) in alive]
+    if entries:
+        _append(entries)
