@@ -5,6 +5,9 @@ event describes: the event, its rollup increment and that state change commit to
 at all, and the unique idempotency key makes a replayed step record nothing.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -90,32 +93,38 @@ def _check(idempotency_key: str, kind: str, quantity: int, occurred_at: datetime
         )
 
 
-def _rollup_add(
-    *, day: date, issuer_id: int, mno_id: int, kind: str, billed: date, quantity: int
-) -> None:
-    # One statement per table, so two events of the same day never lose an increment (no
-    # read-modify-write in Python) and nothing is scanned.
-    ops = connection.ops
-    for model, period, value in (
-        (UsageRollup, "day", day),
-        (UsageMonthRollup, "month", month_start(day)),
-    ):
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({period}, issuer_id, mno_id, kind, billed_month, "  # noqa: S608
-                "quantity, events) VALUES (%s, %s, %s, %s, %s, %s, 1) "
-                f"ON CONFLICT (issuer_id, mno_id, kind, {period}, billed_month) DO UPDATE SET "
-                f"quantity = {table}.quantity + EXCLUDED.quantity, events = {table}.events + 1",
-                [
-                    ops.adapt_datefield_value(value),
-                    issuer_id,
-                    mno_id,
-                    kind,
-                    ops.adapt_datefield_value(billed),
-                    quantity,
-                ],
-            )
+@dataclass(frozen=True)
+class _Pending:
+    idempotency_key: str
+    issuer: Any
+    mno: Any
+    se: Any
+    kind: str
+    quantity: int
+    occurred_at: datetime
+    day: date
+
+
+# The events of the innermost `usage_batch` block, written when it ends; None: write at once.
+_batch: ContextVar[list[_Pending] | None] = ContextVar("usage_batch", default=None)
+
+
+@contextmanager
+def usage_batch() -> Iterator[None]:
+    """Write the usage recorded inside the block together when it ends, still inside the
+    caller's transaction: one month lock and check per billed month, one insert, one upsert per
+    rollup table, however many events. A provisioning task records two or three.
+
+    When the block raises, what was recorded before is still written, as it would have been
+    one by one; the caller's transaction decides whether it stands."""
+    token = _batch.set([])
+    try:
+        yield
+    finally:
+        pending = _batch.get()
+        _batch.reset(token)
+        if pending:
+            _write(pending)
 
 
 def usage_record(
@@ -128,55 +137,134 @@ def usage_record(
     occurred_at: datetime,
     se: Any = None,
 ) -> UsageEvent | None:
-    """Record one billable fact; None when this key was recorded before (nothing changes).
+    """Record one billable fact; None when this key was recorded before (nothing changes), or
+    when it waits in a `usage_batch` to be written with the others.
 
     Must run inside the caller's transaction. An event of an issued month is billed into the
     first month not yet issued, where the invoice shows it as an adjustment.
     """
     _check(idempotency_key, kind, quantity, occurred_at)
-    day = timezone.localtime(occurred_at).date()
-    billed = open_month_from(month_start(day))
+    pending = _Pending(
+        idempotency_key,
+        issuer,
+        mno,
+        se,
+        kind,
+        quantity,
+        occurred_at,
+        timezone.localtime(occurred_at).date(),
+    )
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(pending)
+        return None
+    return _write([pending]).get(idempotency_key)
+
+
+def _write(pending: list[_Pending]) -> dict[str, UsageEvent]:
+    """Insert the events whose keys are new and add them to the rollups; the new events by key."""
+    firsts: dict[str, _Pending] = {}
+    for p in pending:
+        firsts.setdefault(p.idempotency_key, p)
+    unique = list(firsts.values())
+    billed_from: dict[date, date] = {}
+    for p in unique:
+        month = month_start(p.day)
+        if month not in billed_from:
+            billed_from[month] = open_month_from(month)
     recorded_at = timezone.now()
     ops = connection.ops
     table = UsageEvent._meta.db_table
+    rows = [
+        (
+            p.idempotency_key,
+            p.issuer.pk,
+            p.mno.pk,
+            p.se.pk if p.se is not None else None,
+            p.kind,
+            p.quantity,
+            ops.adapt_datetimefield_value(p.occurred_at),
+            ops.adapt_datetimefield_value(recorded_at),
+            ops.adapt_datefield_value(billed_from[month_start(p.day)]),
+        )
+        for p in unique
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (idempotency_key, issuer_id, mno_id, se_id, kind, quantity, "  # noqa: S608
-            "occurred_at, recorded_at, billed_month) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            [
-                idempotency_key,
-                issuer.pk,
-                mno.pk,
-                se.pk if se is not None else None,
-                kind,
-                quantity,
-                ops.adapt_datetimefield_value(occurred_at),
-                ops.adapt_datetimefield_value(recorded_at),
-                ops.adapt_datefield_value(billed),
-            ],
+            "occurred_at, recorded_at, billed_month) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+            + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            [value for row in rows for value in row],
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    _rollup_add(
-        day=day, issuer_id=issuer.pk, mno_id=mno.pk, kind=kind, billed=billed, quantity=quantity
-    )
-    event = UsageEvent(
-        id=row[0],
-        idempotency_key=idempotency_key,
-        issuer=issuer,
-        mno=mno,
-        se=se,
-        kind=kind,
-        quantity=quantity,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        billed_month=billed,
-    )
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+        inserted = {key: ident for ident, key in cursor.fetchall()}
+    events: dict[str, UsageEvent] = {}
+    rollups: dict[RollupKey, list[int]] = {}
+    for p in unique:
+        if p.idempotency_key not in inserted:
+            continue
+        billed = billed_from[month_start(p.day)]
+        event = UsageEvent(
+            id=inserted[p.idempotency_key],
+            idempotency_key=p.idempotency_key,
+            issuer=p.issuer,
+            mno=p.mno,
+            se=p.se,
+            kind=p.kind,
+            quantity=p.quantity,
+            occurred_at=p.occurred_at,
+            recorded_at=recorded_at,
+            billed_month=billed,
+        )
+        event._state.adding = False
+        event._state.db = connection.alias
+        events[p.idempotency_key] = event
+        totals = rollups.setdefault((p.day, p.issuer.pk, p.mno.pk, p.kind, billed), [0, 0])
+        totals[0] += p.quantity
+        totals[1] += 1
+    if rollups:
+        _rollups_add(rollups)
+    return events
+
+
+def _rollups_add(rollups: dict[RollupKey, list[int]]) -> None:
+    # One statement per table, so two events of the same day never lose an increment (no
+    # read-modify-write in Python) and nothing is scanned.
+    ops = connection.ops
+    for model, period, of_day in (
+        (UsageRollup, "day", lambda day: day),
+        (UsageMonthRollup, "month", month_start),
+    ):
+        merged: dict[RollupKey, list[int]] = {}
+        for (day, issuer_id, mno_id, kind, billed), (quantity, count) in rollups.items():
+            totals = merged.setdefault((of_day(day), issuer_id, mno_id, kind, billed), [0, 0])
+            totals[0] += quantity
+            totals[1] += count
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({period}, issuer_id, mno_id, kind, billed_month, "  # noqa: S608
+                "quantity, events) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(merged))
+                + f" ON CONFLICT (issuer_id, mno_id, kind, {period}, billed_month) DO UPDATE SET "
+                f"quantity = {table}.quantity + EXCLUDED.quantity, "
+                f"events = {table}.events + EXCLUDED.events",
+                [
+                    value
+                    for (period_value, issuer_id, mno_id, kind, billed), (quantity, count) in (
+                        merged.items()
+                    )
+                    for value in (
+                        ops.adapt_datefield_value(period_value),
+                        issuer_id,
+                        mno_id,
+                        kind,
+                        ops.adapt_datefield_value(billed),
+                        quantity,
+                        count,
+                    )
+                ],
+            )
 
 
 # --- snapshots -------------------------------------------------------------------------------

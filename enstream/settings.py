@@ -110,6 +110,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare the statements a process runs again and again
+    # (after `prepare_threshold` runs), so PostgreSQL stops planning them: for the job
+    # engine's joins the planning cost more than the query. Turn it off behind a PgBouncer in
+    # transaction mode older than 1.21 (prepared statements would not follow the session).
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": env_bool("ENSTREAM_DB_PREPARED_STATEMENTS", True),
+        "prepare_threshold": 5,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and worker share the file: wait for locks instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {
@@ -226,6 +235,14 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis gives an unacknowledged task to another worker after this long. It must outlast
+    # the longest countdown the engine sets (a retry's backoff, a simulated network's
+    # latency: minutes) or such a task would run twice; the engine tolerates that, but
+    # each duplicate costs a lease claim and a re-read.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("ENSTREAM_BROKER_VISIBILITY_SECONDS", 3600)
     }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
 CELERY_TASK_SERIALIZER = "json"

@@ -235,13 +235,29 @@ def sd_keyset_record(
 
 def sd_keyset(se: SecureElement, sd_aid: bytes | str, *, version: int | None = None) -> KeySet:
     """Unseal the active key set of `sd_aid` on `se` (or the held set of `version`)."""
-    record = sd_keyset_record(se, sd_aid, version=version)
+    return sd_keyset_open(sd_keyset_record(se, sd_aid, version=version))
+
+
+def sd_keyset_open(record: SdKeySet) -> KeySet:
+    """Unseal the keys of a custody record (its `se` and `secret` loaded), checked by KCV."""
     aid = record.sd_aid
-    data = unseal(record.secret, purpose=_purpose(se, aid), owner=custody_owner(se, aid))
+    data = unseal(
+        record.secret, purpose=_purpose(record.se, aid), owner=custody_owner(record.se, aid)
+    )
     keyset = _unpack(data)
     if keyset.kcvs["enc"].hex().upper() != record.kcv_enc:
         raise RegistryError("keyset_unreadable", "The sealed key set does not match its KCV.")
     return keyset
+
+
+def sd_keysets_held(se: SecureElement) -> list[SdKeySet]:
+    """Every key set of the SE still held (active or replaced), newest first, sealed secrets
+    loaded: a provisioning task reads custody once and answers its questions from this."""
+    return list(
+        SdKeySet.objects.filter(se=se, state__in=[KeySetState.ACTIVE, KeySetState.REPLACED])
+        .select_related("secret")
+        .order_by("-created_at")
+    )
 
 
 def isd_keyset(se: SecureElement) -> KeySet:
@@ -257,18 +273,23 @@ def sd_counter(se: SecureElement, sd_aid: bytes | str, *, version: int | None = 
 def sd_counter_set(
     *, se: SecureElement, sd_aid: bytes | str, counter: int, version: int | None = None
 ) -> int:
-    """Record that the card's counter reached `counter`; returns the value now stored.
+    """Record that the card's counter reached `counter`; returns the value now stored."""
+    return sd_counter_advance(sd_keyset_record(se, sd_aid, version=version), counter)
+
+
+def sd_counter_advance(record: SdKeySet, counter: int) -> int:
+    """Raise the record's counter to `counter`; returns the value now stored.
 
     Card counters only go up, so a lower value (a redelivered reply, a late step) is ignored:
     the update is a compare-and-set on `sequence_counter < counter`.
     """
     if isinstance(counter, bool) or not isinstance(counter, int) or counter < 0:
         raise RegistryError("invalid_counter", "A sequence counter is a whole number >= 0.")
-    record = sd_keyset_record(se, sd_aid, version=version)
     SdKeySet.objects.filter(pk=record.pk, sequence_counter__lt=counter).update(
         sequence_counter=counter
     )
-    return max(record.sequence_counter, counter)
+    record.sequence_counter = max(record.sequence_counter, counter)
+    return record.sequence_counter
 
 
 @transaction.atomic

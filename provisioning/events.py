@@ -16,7 +16,9 @@ from django.utils import timezone
 from billing.ledger import UsageKind
 from billing.ledger_services import usage_key, usage_record
 from issuers.errors import CommercialError
+from issuers.models import NetworkLine
 from issuers.services import allocation_record_usage
+from mno.models import MNO
 from mno.ota.models import ExchangeState, OtaExchange
 from provisioning.errors import ProvisioningError
 from provisioning.models import IssuerDomain, Job, JobKind
@@ -76,10 +78,14 @@ def _ssd_usage(domain: IssuerDomain, job: Job | None, kind: str) -> None:
         if job is not None
         else f"domain:{domain.pk}:{kind}:{domain.allocation_id}"
     )
+    # The allocation's network, which is the SE's unless the SIM has since been ported.
+    mno_id = NetworkLine.objects.filter(pk=domain.allocation.network_line_id).values_list(
+        "mno_id", flat=True
+    )[0]
     usage_record(
         idempotency_key=key,
         issuer=domain.issuer,
-        mno=domain.allocation.network_line.mno,
+        mno=domain.se.mno if domain.se.mno_id == mno_id else MNO.objects.get(pk=mno_id),
         kind=kind,
         occurred_at=timezone.now(),
         se=domain.se,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from enstream.celery import app
 from mno.errors import RegistryError
-from mno.models import AdapterKind, ConnectionSettings
+from mno.models import MNO, AdapterKind, ConnectionSettings
 from mno.ota.base import OtaTransport
 from mno.ota.models import DEFAULT_REPLY_TASK, ExchangeState, OtaExchange
 from mno.registry import SecureElement
@@ -50,6 +50,17 @@ def transport_for(mno_id: int) -> OtaTransport:
     return transport_class(kind)(parameters)
 
 
+def _transport_of(se: SecureElement) -> OtaTransport:
+    # A caller that loaded the network's settings with the SE (the job engine) saves a query.
+    mno = se.mno if SecureElement.mno.is_cached(se) else None
+    if mno is None or not MNO.connection.is_cached(mno):
+        return transport_for(se.mno_id)
+    settings = MNO.connection.related.get_cached_value(mno)
+    if settings is None:
+        return transport_class(AdapterKind.SIMULATED)({})
+    return transport_class(settings.adapter_kind)(settings.parameters)
+
+
 def _check_script(script: Sequence[bytes]) -> list[str]:
     if isinstance(script, bytes | str) or not script:
         raise RegistryError("invalid_script", "A script is a non-empty list of command APDUs.")
@@ -79,7 +90,7 @@ def ota_submit(
     if not correlation or len(correlation) > 200:
         raise RegistryError("invalid_correlation", "A correlation is 1-200 characters.")
     commands = _check_script(script)
-    transport = transport_for(se.mno_id)
+    transport = _transport_of(se)
     exchange = OtaExchange(
         se=se,
         correlation=correlation,

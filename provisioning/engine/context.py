@@ -5,15 +5,15 @@ from collections.abc import Callable
 from functools import cached_property
 
 from mno.custody import (
+    KeySetState,
     SdKeySet,
-    sd_counter_set,
-    sd_keyset,
-    sd_keyset_record,
+    sd_counter_advance,
+    sd_keyset_open,
     sd_keyset_store,
+    sd_keysets_held,
     sd_keysets_purge_replaced,
     ssd_keyset_generate,
 )
-from mno.errors import RegistryError
 from mno.models import AdapterKind, SecureElement
 from provisioning.carddata import card_data_open
 from provisioning.engine.segments import ISD, SSD
@@ -61,9 +61,6 @@ class JobContext:
             self.credential.instance_aid_bytes if self.credential is not None else None
         )
         self._keys: dict[tuple[str, int], KeySet] = {}
-        # Custody records read in this task, by (AID, version or None for the active set):
-        # a task asks about the same few key sets many times; writes invalidate.
-        self._records: dict[tuple[bytes, int | None], SdKeySet | None] = {}
         self._deferred: list[Callable[[], None]] = []
 
     def defer(self, write: Callable[[], None]) -> None:
@@ -96,22 +93,45 @@ class JobContext:
         cached = self._keys.get((domain, version))
         if cached is None:
             aid = self.isd_aid if domain == ISD else self.ssd_aid
-            cached = sd_keyset(self.se, aid, version=version)
+            record = self._record(aid, version)
+            if record is None:
+                raise ProvisioningError(
+                    "key_mismatch", "A key set the card uses is not in custody."
+                )
+            cached = sd_keyset_open(record)
             self._keys[(domain, version)] = cached
         return cached
 
-    def _record(self, aid: bytes, version: int | None = None) -> SdKeySet | None:
-        key = (aid, version)
-        if key not in self._records:
-            try:
-                self._records[key] = sd_keyset_record(self.se, aid, version=version)
-            except RegistryError:
-                self._records[key] = None
-        return self._records[key]
+    @cached_property
+    def _held(self) -> list[SdKeySet]:
+        # A task asks about the same few key sets many times: custody is read once, and this
+        # task's own writes keep the list current.
+        records = sd_keysets_held(self.se)
+        for record in records:
+            record.se = self.se
+        return records
 
-    def _forget(self, aid: bytes) -> None:
-        for key in [k for k in self._records if k[0] == aid]:
-            del self._records[key]
+    def _record(self, aid: bytes, version: int | None = None) -> SdKeySet | None:
+        """The active key set of the domain, or the newest held set of `version`."""
+        aid_hex = aid.hex().upper()
+        for record in self._held:
+            if record.sd_aid != aid_hex:
+                continue
+            if record.key_version == version or (
+                version is None and record.state == KeySetState.ACTIVE
+            ):
+                return record
+        return None
+
+    def _store(self, keys: KeySet, *, replaces: int | None, issuer: object = None) -> None:
+        record = sd_keyset_store(
+            se=self.se, sd_aid=self.ssd_aid, keyset=keys, issuer=issuer, replaces=replaces
+        )
+        for held in self._held:
+            if held.sd_aid == record.sd_aid and held.state == KeySetState.ACTIVE:
+                held.state = KeySetState.REPLACED
+        self._held.insert(0, record)
+        self._keys[(SSD, keys.version)] = keys
 
     def isd_version(self) -> int:
         record = self._record(self.isd_aid)
@@ -145,13 +165,7 @@ class JobContext:
         keys = ssd_keyset_generate(
             version=_KEY_VERSION_BASE[self.scp], kind="aes" if self.scp == 3 else "des"
         )
-        sd_keyset_store(
-            se=self.se,
-            sd_aid=self.ssd_aid,
-            keyset=keys,
-            replaces=held[0] if held is not None else None,
-        )
-        self._forget(self.ssd_aid)
+        self._store(keys, replaces=held[0] if held is not None else None)
         return keys.version
 
     def issuer_keys(self, *, on_card: int, rotate: bool = False) -> int:
@@ -167,14 +181,7 @@ class JobContext:
             version=self._next_version(max(held[0], on_card)),
             kind="aes" if self.scp == 3 else "des",
         )
-        sd_keyset_store(
-            se=self.se,
-            sd_aid=self.ssd_aid,
-            keyset=keys,
-            issuer=self.job.issuer,
-            replaces=held[0],
-        )
-        self._forget(self.ssd_aid)
+        self._store(keys, replaces=held[0], issuer=self.job.issuer)
         return keys.version
 
     # -- effects of answers (engine.view.Effects) ------------------------------------------
@@ -186,8 +193,7 @@ class JobContext:
         # with key_mismatch, which says more than a missing counter would.
         if record is None or record.sequence_counter >= counter:
             return
-        sd_counter_set(se=self.se, sd_aid=aid, counter=counter, version=version)
-        record.sequence_counter = counter
+        sd_counter_advance(record, counter)
 
     def keys_confirmed(self, version: int) -> None:
         # The card holds the issuer's keys: the SEM's initial ones (or the rotated-out ones)
@@ -195,7 +201,11 @@ class JobContext:
         active = self._record(self.ssd_aid)
         if active is not None and active.key_version == version:
             sd_keysets_purge_replaced(se=self.se, sd_aid=self.ssd_aid)
-            self._forget(self.ssd_aid)
+            self._held[:] = [
+                held
+                for held in self._held
+                if held.sd_aid != active.sd_aid or held.state == KeySetState.ACTIVE
+            ]
 
     # -- what goes into the SSD and the applet ---------------------------------------------
 

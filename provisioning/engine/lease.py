@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from provisioning import conf
@@ -30,23 +30,30 @@ class Lease:
 
 
 def lease_claim(job_id: Any) -> Lease | None:
-    """The job's lease if it is active and nobody holds it, else None."""
+    """The job's lease if it is active and nobody holds it, else None.
+
+    One statement: the compare-and-set and the new fencing token come back together, so two
+    claimers can never both get it and a claim costs one round trip.
+    """
     now = timezone.now()
-    row = (
-        Job.objects.filter(pk=job_id)
-        .values_list("lease_token", "lease_expires_at", "state")
-        .first()
-    )
-    if row is None:
-        return None
-    token, expires, state = row
-    if state not in ACTIVE_STATES or (expires is not None and expires > now):
-        return None
-    claimed = Job.objects.filter(pk=job_id, lease_token=token).update(
-        lease_token=token + 1,
-        lease_expires_at=now + timedelta(seconds=conf.number("PROVISIONING_LEASE_SECONDS")),
-    )
-    return Lease(job_id, token + 1) if claimed == 1 else None
+    table = Job._meta.db_table
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET lease_token = lease_token + 1, lease_expires_at = %s "  # noqa: S608
+            f"WHERE id = %s AND state IN ({', '.join(['%s'] * len(ACTIVE_STATES))}) "
+            "AND (lease_expires_at IS NULL OR lease_expires_at <= %s) RETURNING lease_token",
+            [
+                ops.adapt_datetimefield_value(
+                    now + timedelta(seconds=conf.number("PROVISIONING_LEASE_SECONDS"))
+                ),
+                Job._meta.pk.get_db_prep_value(job_id, connection),
+                *(str(state) for state in ACTIVE_STATES),
+                ops.adapt_datetimefield_value(now),
+            ],
+        )
+        row = cursor.fetchone()
+    return Lease(job_id, row[0]) if row is not None else None
 
 
 def fenced_update(lease: Lease, **fields: Any) -> None:
@@ -77,8 +84,26 @@ def enqueue(job_id: Any, *, countdown: float = 0) -> None:
         transaction.on_commit(lambda: advance.delay(ident))
 
 
+# pg_advisory_xact_lock's first key: "whose turn on an SE" (the second is the SE's id).
+_TURN_LOCK_CLASS = 7_302
+
+
+def se_turn_lock(se_id: int) -> None:
+    """Hold the SE's turn until the transaction ends. Whoever ends an SE's active job or starts
+    its next takes it first: otherwise two transactions (one ending a job and starting the
+    next, one queueing a new job) can each wait on the other's row in the one-active-job
+    index, and PostgreSQL aborts one of them. SQLite has a single writer already."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_TURN_LOCK_CLASS, int(se_id) & 0x7FFFFFFF]
+        )
+
+
 def activate_next(se_id: Any) -> Job | None:
     """Start the oldest queued job of the SE if none is active there; it runs after commit."""
+    se_turn_lock(se_id)
     candidate = (
         Job.objects.filter(se_id=se_id, state=JobState.QUEUED).order_by("created_at").first()
     )

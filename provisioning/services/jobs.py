@@ -15,7 +15,7 @@ from mno.ota.models import OtaExchange
 from mno.ota.services import ota_abandon
 from provisioning import notify
 from provisioning.engine.context import JobContext
-from provisioning.engine.lease import activate_next, enqueue
+from provisioning.engine.lease import activate_next, enqueue, se_turn_lock
 from provisioning.engine.view import CardView, Outcome
 from provisioning.errors import ProvisioningError
 from provisioning.flows import FLOWS
@@ -183,6 +183,7 @@ def job_end_cancelled(job: Job, *, code: str = "cancelled", message: str = "") -
     outcome = Outcome("fail", code, message or "Cancelled by EnStream operations.")
     FLOWS[job.kind].failed(JobContext(job), view, outcome)
     now = timezone.now()
+    se_turn_lock(job.se_id)
     # A new fencing token: a task still holding the old one can no longer write.
     Job.objects.filter(pk=job.pk).update(
         state=JobState.CANCELLED,

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.db import transaction
 
-from billing.ledger import UsageEvent, UsageKind, UsageRollup
-from billing.ledger_services import usage_key, usage_record
+from billing.ledger import UsageEvent, UsageKind, UsageMonthRollup, UsageRollup
+from billing.ledger_services import usage_batch, usage_key, usage_record
 from issuers.errors import CommercialError
 from tests.issuers.factories import World
 from tests.ledger.factories import at, record, secure_element
@@ -105,3 +105,44 @@ def test_quantities_of_one_day_add_up_in_one_rollup_row(world: World) -> None:
         record(world.maple, world.northwind, UsageKind.OTA_OPERATION, DAY, quantity=quantity)
     rollup = UsageRollup.objects.get()
     assert (rollup.day, rollup.quantity, rollup.events) == (DAY, 6, 3)
+
+
+def _ota(world: World, key: str, day: date = DAY, quantity: int = 1) -> None:
+    usage_record(
+        idempotency_key=key,
+        issuer=world.maple,
+        mno=world.northwind,
+        kind=UsageKind.OTA_OPERATION,
+        quantity=quantity,
+        occurred_at=at(day),
+    )
+
+
+def test_a_batch_writes_what_recording_one_by_one_would(world: World) -> None:
+    with transaction.atomic(), usage_batch():
+        _ota(world, "job:1:ota:1")
+        _ota(world, "job:1:ota:2", quantity=3)
+        _ota(world, "job:1:ota:1")  # a replayed step inside the batch
+        _ota(world, "job:2:ota:1", day=date(2026, 11, 11))
+        assert not UsageEvent.objects.exists(), "written when the batch ends"
+    with transaction.atomic(), usage_batch():
+        _ota(world, "job:1:ota:2")  # recorded before: nothing changes
+
+    assert UsageEvent.objects.count() == 3
+    rollups = {r.day: (r.quantity, r.events) for r in UsageRollup.objects.all()}
+    assert rollups == {DAY: (4, 2), date(2026, 11, 11): (1, 1)}
+    month = UsageMonthRollup.objects.get()
+    assert (month.quantity, month.events) == (5, 3)
+
+
+def test_a_batch_interrupted_by_an_error_still_writes_what_was_recorded_before_it(
+    world: World,
+) -> None:
+    def record_two_the_second_invalid() -> None:
+        with usage_batch():
+            _ota(world, "job:3:ota:1")
+            _ota(world, "job:3:ota:2", quantity=0)
+
+    with transaction.atomic(), pytest.raises(CommercialError):
+        record_two_the_second_invalid()
+    assert list(UsageEvent.objects.values_list("idempotency_key", flat=True)) == ["job:3:ota:1"]
