@@ -296,9 +296,20 @@ def sd_counter_advance(record: SdKeySet, counter: int) -> int:
 def sd_keysets_purge_replaced(*, se: SecureElement, sd_aid: bytes | str) -> int:
     """Destroy the sealed keys of the domain's replaced key sets, once the card is known to
     hold the active one. Returns how many were destroyed."""
+    return _destroy(se, sd_aid, [KeySetState.REPLACED])
+
+
+@transaction.atomic
+def sd_keysets_destroy(*, se: SecureElement, sd_aid: bytes | str) -> int:
+    """Destroy every key set of a security domain the card no longer has (its SSD deleted):
+    keys that open nothing are only a liability. Returns how many were destroyed."""
+    return _destroy(se, sd_aid, [KeySetState.ACTIVE, KeySetState.REPLACED])
+
+
+def _destroy(se: SecureElement, sd_aid: bytes | str, states: list[str]) -> int:
     records = list(
         SdKeySet.objects.select_for_update()
-        .filter(se=se, sd_aid=_aid_hex(sd_aid), state=KeySetState.REPLACED)
+        .filter(se=se, sd_aid=_aid_hex(sd_aid), state__in=states)
         .select_related("secret")
     )
     for record in records:

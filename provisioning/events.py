@@ -11,6 +11,8 @@ the last SSD of a cap), and uncounted when it is deleted, or when its creation f
 while the card is known not to hold it.
 """
 
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from billing.ledger import UsageKind
@@ -18,7 +20,7 @@ from billing.ledger_services import usage_key, usage_record
 from issuers.errors import CommercialError
 from issuers.models import NetworkLine
 from issuers.services import allocation_record_usage
-from mno.models import MNO
+from mno.models import MNO, SecureElement
 from mno.ota.models import ExchangeState, OtaExchange
 from provisioning.errors import ProvisioningError
 from provisioning.models import IssuerDomain, Job, JobKind
@@ -41,15 +43,19 @@ def _bytes(domain: IssuerDomain) -> int:
 
 
 def ssd_created(*, domain: IssuerDomain, job: Job | None) -> None:
-    """Count the domain's SSD against its allocation; ProvisioningError when it is full."""
+    """Count the domain's SSD against its allocation and the SE's free memory;
+    ProvisioningError when the allocation is full. A sandbox SIM's SSD takes nothing from
+    the live allocation: a bank integrating in the sandbox keeps its SE space."""
     if domain.usage_recorded:
         return
-    try:
-        allocation_record_usage(
-            allocation_id=domain.allocation_id, ssds_delta=1, bytes_delta=_bytes(domain)
-        )
-    except CommercialError as exc:
-        raise ProvisioningError(_CODES.get(exc.code, exc.code), exc.message) from exc
+    if not domain.se.sandbox:
+        try:
+            allocation_record_usage(
+                allocation_id=domain.allocation_id, ssds_delta=1, bytes_delta=_bytes(domain)
+            )
+        except CommercialError as exc:
+            raise ProvisioningError(_CODES.get(exc.code, exc.code), exc.message) from exc
+    _reserve_memory(domain, sign=-1)
     IssuerDomain.objects.filter(pk=domain.pk).update(usage_recorded=True)
     domain.usage_recorded = True
     _ssd_usage(domain, job, UsageKind.SSD_CREATED)
@@ -59,12 +65,27 @@ def ssd_deleted(*, domain: IssuerDomain, job: Job | None) -> None:
     """The domain's SSD is gone from the card (or never got there): give its place back."""
     if not domain.usage_recorded:
         return
-    allocation_record_usage(
-        allocation_id=domain.allocation_id, ssds_delta=-1, bytes_delta=-_bytes(domain)
-    )
+    if not domain.se.sandbox:
+        allocation_record_usage(
+            allocation_id=domain.allocation_id, ssds_delta=-1, bytes_delta=-_bytes(domain)
+        )
+    _reserve_memory(domain, sign=1)
     IssuerDomain.objects.filter(pk=domain.pk).update(usage_recorded=False)
     domain.usage_recorded = False
     _ssd_usage(domain, job, UsageKind.SSD_DELETED)
+
+
+def _reserve_memory(domain: IssuerDomain, *, sign: int) -> None:
+    """Keep the registry's free memory in step with the SSDs EnStream puts on the SE, so that
+    eligibility answers `se_memory_full` before a script would meet 6A84 on the card."""
+    nv, volatile = sign * domain.nv_quota, sign * domain.v_quota
+    SecureElement.objects.filter(pk=domain.se_id).update(
+        free_nv_bytes=Greatest(F("free_nv_bytes") + nv, 0),
+        free_v_bytes=Greatest(F("free_v_bytes") + volatile, 0),
+    )
+    se = domain.se
+    se.free_nv_bytes = max(se.free_nv_bytes + nv, 0)
+    se.free_v_bytes = max(se.free_v_bytes + volatile, 0)
 
 
 def _ssd_usage(domain: IssuerDomain, job: Job | None, kind: str) -> None:

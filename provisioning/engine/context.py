@@ -10,6 +10,7 @@ from mno.custody import (
     sd_counter_advance,
     sd_keyset_open,
     sd_keyset_store,
+    sd_keysets_destroy,
     sd_keysets_held,
     sd_keysets_purge_replaced,
     ssd_keyset_generate,
@@ -206,6 +207,13 @@ class JobContext:
                 for held in self._held
                 if held.sd_aid != active.sd_aid or held.state == KeySetState.ACTIVE
             ]
+
+    def ssd_keys_destroyed(self) -> None:
+        """The SSD is gone from the card: custody destroys every key set it had."""
+        sd_keysets_destroy(se=self.se, sd_aid=self.ssd_aid)
+        aid_hex = self.ssd_aid.hex().upper()
+        self._held[:] = [held for held in self._held if held.sd_aid != aid_hex]
+        self._keys = {key: keys for key, keys in self._keys.items() if key[0] != SSD}
 
     # -- what goes into the SSD and the applet ---------------------------------------------
 

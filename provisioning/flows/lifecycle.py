@@ -177,5 +177,6 @@ def ssd_delete_segment(ctx: JobContext) -> Segment:
 
 def domain_deleted(ctx: JobContext, domain: IssuerDomain) -> None:
     events.ssd_deleted(domain=domain, job=ctx.job)
+    ctx.ssd_keys_destroyed()
     domain.state, domain.deleted_at = DomainState.DELETED, timezone.now()
     domain.save(update_fields=["state", "deleted_at"])

@@ -47,6 +47,7 @@ def settle_domain(ctx: JobContext, view: CardView) -> None:
     now = timezone.now()
     if view.ssd == ABSENT:
         events.ssd_deleted(domain=domain, job=ctx.job)
+        ctx.ssd_keys_destroyed()
         domain.state, domain.deleted_at = DomainState.DELETED, now
         domain.save(update_fields=["state", "deleted_at"])
         return

@@ -4,7 +4,7 @@ import pytest
 
 from enstream.webhooks.models import WebhookEvent
 from issuers.models import Allocation
-from mno.custody import sd_keyset
+from mno.custody import KeySetState, SdKeySet, sd_keyset
 from provisioning.errors import ProvisioningError
 from provisioning.gp.registry import LifeCycle
 from provisioning.models import Credential, CredentialState, DomainState, Job, JobState
@@ -119,6 +119,13 @@ def test_deleting_the_last_credential_deletes_the_ssd_and_gives_the_space_back(
     assert second.state == CredentialState.DELETED
     assert second.domain.state == DomainState.DELETED
     assert Allocation.objects.get(pk=market.allocation.pk).ssds_created == 120
+    # Custody keeps no key that would open the deleted SSD, and the SIM has its memory back.
+    held = SdKeySet.objects.filter(se=se, sd_aid=second.domain.aid)
+    assert set(held.values_list("state", flat=True)) == {KeySetState.DESTROYED}
+    assert all(record.secret.is_destroyed for record in held)
+    free_before = se.free_nv_bytes
+    se.refresh_from_db()
+    assert se.free_nv_bytes == free_before
     assert WebhookEvent.objects.filter(event_type="credential.deleted").count() == 2
 
 

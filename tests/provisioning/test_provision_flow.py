@@ -164,3 +164,30 @@ def test_where_scripts_reach_one_domain_each_the_sem_and_the_sp_tsm_go_separatel
         "key_handover+personalise",
     ]
     assert card_of(se).application(credential.instance_aid_bytes).lifecycle == 0x0F
+
+
+def test_the_registry_counts_the_ssds_quotas_out_of_the_sims_free_memory(
+    market: Market, pump: Pump
+) -> None:
+    se = virtual_se(market.northwind)
+    free_nv, free_v = se.free_nv_bytes, se.free_v_bytes
+    provision(market, se)
+    pump.run()
+    se.refresh_from_db()
+    assert se.free_nv_bytes == free_nv - market.allocation.nv_quota_bytes
+    assert se.free_v_bytes == free_v - market.allocation.v_quota_bytes
+
+
+def test_a_sandbox_sims_ssd_takes_nothing_from_the_live_allocation(
+    market: Market, pump: Pump
+) -> None:
+    se = virtual_se(market.northwind, sandbox=True)
+    _, job = provision(market, se, sandbox=True)
+    pump.run()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED, (job.failure_code, job.failure_message)
+    allocation = Allocation.objects.get(pk=market.allocation.pk)
+    assert (allocation.ssds_created, allocation.bytes_used) == (
+        market.allocation.ssds_created,
+        market.allocation.bytes_used,
+    )
