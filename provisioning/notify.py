@@ -20,7 +20,8 @@ def credential_payload(credential: Credential) -> dict[str, Any]:
         "scheme": credential.scheme,
         "applet_profile": credential.applet_profile,
         "last4": credential.pan_last4,
-        "expiry": credential.expiry,
+        # As the API writes it (ISO 8601 year and month), so one parser serves both.
+        "expiry": f"{credential.expiry_year:04d}-{credential.expiry_month:02d}",
         "token_reference": credential.token_reference,
         "msisdn": credential.msisdn,
         "network": credential.se.mno.short_code,

@@ -1,7 +1,10 @@
 """Provisioning a card onto a virtual SIM, end to end in one process (the task pump)."""
 
+import json
+
 import pytest
 
+from enstream.webhooks.models import WebhookEvent
 from issuers.models import Allocation
 from mno.custody import sd_keyset
 from provisioning.engine.context import JobContext
@@ -191,3 +194,17 @@ def test_a_sandbox_sims_ssd_takes_nothing_from_the_live_allocation(
         market.allocation.ssds_created,
         market.allocation.bytes_used,
     )
+
+
+def test_the_active_webhook_describes_the_card_as_the_api_does_and_never_with_its_number(
+    market: Market, pump: Pump
+) -> None:
+    se = virtual_se(market.northwind)
+    credential, _ = provision(market, se)
+    pump.run()
+    event = WebhookEvent.objects.get(event_type="credential.active")
+    described = event.payload["credential"]
+    assert described["id"] == str(credential.pk)
+    assert described["expiry"] == "2030-12"
+    assert described["last4"] == VISA_PAN[-4:]
+    assert VISA_PAN not in json.dumps(event.payload)
