@@ -174,6 +174,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # PCI DSS 8.3.4: lock the user id (not only the address) after repeated failures.
 AXES_FAILURE_LIMIT = env_int("ENSTREAM_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("ENSTREAM_LOCKOUT_MINUTES", 30) / 60
+ENSTREAM_PASSWORD_RESET_MAILS_PER_HOUR = env_int("ENSTREAM_PASSWORD_RESET_MAILS_PER_HOUR", 3)
 # Lock a user id after N failures from anywhere, and an address after N failures on any ids.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"

@@ -1,11 +1,23 @@
+import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.conf import settings
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.core.cache import cache
 
 from enstream.accounts.models import Organisation, User
 from enstream.accounts.roles import ROLES_BY_ORG_KIND, Role
 from enstream.accounts.services import user_password_set
+
+logger = logging.getLogger(__name__)
 
 # Far longer than any real password, short enough that hashing it costs nothing special.
 PASSWORD_MAX_LENGTH = 1024
@@ -122,3 +134,29 @@ class InvitationAcceptForm(SetPasswordForm):
 
     full_name = forms.CharField(label="Full name", max_length=200, required=False)
     field_order = ["full_name", "new_password1", "new_password2"]
+
+
+def reset_mail_allowed(user: User) -> bool:
+    """Whether another reset email may go to `user` this hour (a fixed window in the cache):
+    the form answers anyone who types an address, so without a cap it could flood an inbox."""
+    window = int(time.time() // 3600)
+    key = f"accounts:reset-mail:{user.pk}:{window}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        sent = 1
+    return sent <= settings.ENSTREAM_PASSWORD_RESET_MAILS_PER_HOUR
+
+
+class RateLimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, mailing a user at most a few times an hour; past that the answer
+    is the same "sent" page, so the cap tells nobody whether the address has an account."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        for user in super().get_users(email):
+            if reset_mail_allowed(user):
+                yield user
+            else:
+                logger.warning("password reset mail to user %s withheld: hourly cap", user.pk)

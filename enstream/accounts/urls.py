@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from enstream.accounts.forms import AuditedSetPasswordForm
+from enstream.accounts.forms import AuditedSetPasswordForm, RateLimitedPasswordResetForm
 from enstream.accounts.views import account, invitations, login, second_factor, users
 
 app_name = "accounts"
@@ -25,6 +25,7 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=RateLimitedPasswordResetForm,
             template_name="accounts/password_reset.html",
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",

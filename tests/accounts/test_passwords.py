@@ -1,7 +1,9 @@
 """Password reset by email, and changing it from the account page; both audited."""
 
 import re
+from datetime import UTC, datetime
 
+import time_machine
 from django.core import mail
 
 from enstream.audit.models import AuditEntry
@@ -111,3 +113,19 @@ def test_a_user_for_whom_it_is_optional_can_remove_it(client, cast) -> None:
     client.post("/accounts/account/", {"action": "remove_second_factor"})
     assert not cast.maple_viewer.encryptedtotpdevice_set.exists()
     assert client.get("/").status_code == 200
+
+
+def test_reset_mails_to_one_address_stop_at_the_hourly_cap_with_the_same_answer(
+    client, cast, settings
+) -> None:
+    settings.ENSTREAM_PASSWORD_RESET_MAILS_PER_HOUR = 2
+    # Early in an hour: the cap's window is the clock hour.
+    with time_machine.travel(datetime(2026, 11, 28, 10, 0, 5, tzinfo=UTC), tick=False):
+        answers = [
+            client.post("/accounts/password-reset/", {"email": cast.maple_viewer.email}).url
+            for _ in range(4)
+        ]
+    assert answers == ["/accounts/password-reset/sent/"] * 4
+    assert len(mail.outbox) == 2
+    client.post("/accounts/password-reset/", {"email": cast.maple_admin.email})
+    assert mail.outbox[-1].to == [cast.maple_admin.email], "another address is not held back"
