@@ -12,28 +12,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from billing.documents import (
+    FrozenWhenIssuedQuerySet,
+    IssuedDocument,
+    IssuedDocumentLine,
+    IssuedDocumentQuerySet,
+    amount_field,
+    frozen,
+)
 from billing.money import currency_field
 from billing.tax import Province
 from enstream.accounts.roles import OrgKind
 from enstream.tenancy import TenantQuerySet
-from issuers.errors import CommercialError
-
-
-def amount_field(**kwargs: Any) -> models.DecimalField:
-    return models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), **kwargs)
-
-
-def frozen(what: str) -> NoReturn:
-    raise CommercialError(
-        "document_issued",
-        f"{what} is issued and cannot change: correct it with a credit note.",
-        status=409,
-    )
-
-
-class DocumentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
 
 
 class BillingProfile(models.Model):
@@ -67,66 +57,31 @@ class DocumentCounter(models.Model):
         return f"{self.series}: {self.last_number}"
 
 
-class FrozenWhenIssuedQuerySet(TenantQuerySet):
-    status_path: ClassVar[str] = "status"
-    label: ClassVar[str] = "This document"
-
-    def _refuse_if_issued(self) -> None:
-        if self.filter(**{self.status_path: DocumentStatus.ISSUED}).exists():
-            frozen(self.label)
-
-    def update(self, **kwargs: Any) -> int:
-        self._refuse_if_issued()
-        return super().update(**kwargs)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        self._refuse_if_issued()
-        return super().delete()
-
-
-class InvoiceQuerySet(FrozenWhenIssuedQuerySet):
+class InvoiceQuerySet(IssuedDocumentQuerySet):
     tenant_lookups: ClassVar[dict[str, str]] = {OrgKind.ISSUER: "issuer__organisation"}
     label = "This invoice"
 
-    def for_organisation(self, organisation: Any) -> TenantQuerySet:
-        # Drafts are EnStream's preview: an issuer sees an invoice once it is issued.
-        scoped = super().for_organisation(organisation)
-        if organisation.kind == OrgKind.ENSTREAM:
-            return scoped
-        return scoped.filter(status=DocumentStatus.ISSUED)
 
+class Invoice(IssuedDocument):
+    frozen_label = "Invoice"
+    date_field = "invoice_date"
 
-class Invoice(models.Model):
     month = models.DateField(help_text="The first day of the month billed.")
     issuer = models.ForeignKey("issuers.Issuer", on_delete=models.PROTECT, related_name="+")
     agreement = models.ForeignKey(
         "issuers.ResaleAgreement", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    status = models.CharField(
-        max_length=8, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
-    )
-    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     invoice_date = models.DateField()
-    currency = currency_field()
     province = models.CharField(max_length=2, blank=True)
     tax_label = models.CharField(max_length=8, blank=True)
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal(0))
     subtotal = amount_field()
     tax_amount = amount_field()
-    total = amount_field()
     plan_code = models.CharField(max_length=60, blank=True)
     plan_name = models.CharField(max_length=120, blank=True)
     plan_version = models.PositiveSmallIntegerField(null=True)
     platform_volume = models.PositiveBigIntegerField(default=0)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
-    # Why this draft cannot be issued as it is (no billing profile, no plan in effect ...).
-    problems = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now)
-    issued_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -139,28 +94,8 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or f"draft invoice {self.issuer} {self.month:%Y-%m}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk and Invoice.objects.filter(pk=self.pk, status=DocumentStatus.ISSUED).exists():
-            frozen(f"Invoice {self.number}")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.is_issued:
-            frozen(f"Invoice {self.number}")
-        return super().delete(*args, **kwargs)
-
     def audit_organisation(self) -> int:
         return self.issuer.organisation_id
-
-    @property
-    def is_issued(self) -> bool:
-        return self.status == DocumentStatus.ISSUED
-
-
-class LineType(models.TextChoices):
-    CHARGE = "charge", "Charge"
-    # Usage of an earlier, already invoiced month that arrived late.
-    ADJUSTMENT = "adjustment", "Adjustment"
 
 
 class InvoiceLineQuerySet(FrozenWhenIssuedQuerySet):
@@ -169,21 +104,18 @@ class InvoiceLineQuerySet(FrozenWhenIssuedQuerySet):
     label = "This invoice's line"
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(IssuedDocumentLine):
     """One charge on one network (or, for a charge not tied to a network, none). The charge is
     rated once on the issuer's volume across every network; `tiers` is that rating's tier
     breakdown, and `amount` this network's share of it (docs/billing.md)."""
 
+    document_field = "invoice"
+    frozen_label = "This invoice's line"
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    line_type = models.CharField(max_length=12, choices=LineType.choices)
     charge_kind = models.CharField(max_length=32)
     label = models.CharField(max_length=200)
     mno = models.ForeignKey("mno.MNO", on_delete=models.PROTECT, null=True, related_name="+")
-    usage_month = models.DateField()
-    quantity = models.BigIntegerField()
-    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
-    amount = amount_field()
     tiers = models.JSONField(default=list, blank=True)
 
     objects = InvoiceLineQuerySet.as_manager()
@@ -193,16 +125,6 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if Invoice.objects.filter(pk=self.invoice_id, status=DocumentStatus.ISSUED).exists():
-            frozen("This invoice's line")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.invoice.is_issued:
-            frozen("This invoice's line")
-        return super().delete(*args, **kwargs)
 
 
 class CreditNoteQuerySet(TenantQuerySet):

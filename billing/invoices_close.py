@@ -10,7 +10,7 @@ closing it again changes nothing, and its late usage goes to the next month.
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.invoices import BillingProfile, DocumentCounter, DocumentStatus, Invoice, InvoiceLine
+from billing.documents import DocumentStatus, IssuedDocument
+from billing.invoices import BillingProfile, DocumentCounter, Invoice, InvoiceLine
 from billing.invoices_rating import (
     RatedInvoice,
     billed_usage,
@@ -339,37 +340,50 @@ def billing_month_issue(*, month: date, actor: Any, revision: int) -> CloseResul
     )
 
 
+def _issue(
+    document: IssuedDocument,
+    *,
+    series: str,
+    action: str,
+    today: date,
+    now: datetime,
+    actor: Any,
+    changes: dict[str, str],
+) -> None:
+    """Number a draft in `series`, date it today, freeze it (the last save it allows) and
+    record who issued it."""
+    document.number = next_number(series)
+    document.status = DocumentStatus.ISSUED
+    setattr(document, document.date_field, today)
+    document.issued_at = now
+    document.issued_by = actor
+    document.save()
+    audit_record(
+        action=action, obj=document, actor=actor, changes={"number": document.number, **changes}
+    )
+
+
 def _number_and_freeze(month: date, today: date, actor: Any) -> None:
     now = timezone.now()
     drafts = Invoice.objects.filter(month=month, status=DocumentStatus.DRAFT)
     for invoice in drafts.select_related("issuer").order_by("issuer__legal_name", "pk"):
-        invoice.number = next_number("INV")
-        invoice.status = DocumentStatus.ISSUED
-        invoice.invoice_date = today
-        invoice.issued_at = now
-        invoice.issued_by = actor
-        invoice.save()
-        audit_record(
+        _issue(
+            invoice,
+            series="INV",
             action="invoice.issue",
-            obj=invoice,
+            today=today,
+            now=now,
             actor=actor,
-            changes={
-                "number": invoice.number,
-                "month": f"{month:%Y-%m}",
-                "total": str(invoice.total),
-            },
+            changes={"month": f"{month:%Y-%m}", "total": str(invoice.total)},
         )
     statements = Settlement.objects.filter(month=month, status=DocumentStatus.DRAFT)
     for settlement in statements.select_related("mno").order_by("mno__name", "pk"):
-        settlement.number = next_number("STL")
-        settlement.status = DocumentStatus.ISSUED
-        settlement.statement_date = today
-        settlement.issued_at = now
-        settlement.issued_by = actor
-        settlement.save()
-        audit_record(
+        _issue(
+            settlement,
+            series="STL",
             action="settlement.issue",
-            obj=settlement,
+            today=today,
+            now=now,
             actor=actor,
-            changes={"number": settlement.number, "month": f"{month:%Y-%m}"},
+            changes={"month": f"{month:%Y-%m}"},
         )

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing.invoices import CreditNote, CreditNoteLine, DocumentStatus, Invoice, InvoiceLine
+from billing.documents import DocumentStatus
+from billing.invoices import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from billing.invoices_close import next_number
 from billing.money import round_amount
 from enstream.accounts.roles import Perm

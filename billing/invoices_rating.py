@@ -21,7 +21,8 @@ from typing import Any
 
 from django.db.models import Max, Q, Sum
 
-from billing.invoices import DocumentStatus, Invoice, LineType
+from billing.documents import DocumentStatus, LineType
+from billing.invoices import Invoice
 from billing.ledger import UsageKind, UsageMonthRollup, UsageSnapshot, month_end
 from billing.money import round_amount, round_unit_price
 from billing.pricing import ChargeKind, Quote, QuoteLine

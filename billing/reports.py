@@ -14,7 +14,8 @@ from typing import Any
 from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from billing.invoices import CreditNoteLine, DocumentStatus, InvoiceLine
+from billing.documents import DocumentStatus
+from billing.invoices import CreditNoteLine, InvoiceLine
 from billing.invoices_rating import days_in
 from billing.ledger import (
     UsageKind,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.invoices import LineType
+from billing.documents import LineType
 from billing.invoices_rating import ssd_months
 from billing.ledger import UsageKind, month_end
 from billing.money import round_amount

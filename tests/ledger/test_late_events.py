@@ -4,7 +4,8 @@ adjustment, never into the closed invoice."""
 from datetime import date
 from decimal import Decimal
 
-from billing.invoices import Invoice, LineType
+from billing.documents import LineType
+from billing.invoices import Invoice
 from billing.invoices_close import billing_month_close, billing_month_issue
 from billing.ledger import UsageEvent, UsageKind
 from billing.settlements import Settlement

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing.invoices import DocumentStatus, Invoice, InvoiceLine
+from billing.documents import DocumentStatus
+from billing.invoices import Invoice, InvoiceLine
 from billing.invoices_close import billing_month_close, billing_month_issue
 from billing.ledger import BillingMonth, UsageKind
-from billing.settlements import Settlement
+from billing.settlements import Settlement, SettlementLine
 from enstream.audit.models import AuditEntry
 from issuers.errors import CommercialError
 from tests.cast import Cast
@@ -124,3 +125,40 @@ def test_an_issued_invoice_and_its_lines_cannot_change(cast: Cast, world: World)
             attempt()
         assert caught.value.code == "document_issued"
     assert Invoice.objects.get(pk=invoice.pk).total == Decimal("11006.20")
+
+
+def test_an_issued_statement_and_its_lines_cannot_change(cast: Cast, world: World) -> None:
+    maple_october(world)
+    _issue_october(cast)
+    statement = Settlement.objects.get(mno=world.northwind)
+    line = statement.lines.first()
+    total = statement.total
+
+    statement.total = Decimal("1.00")
+    line.amount = Decimal("1.00")
+    for attempt, refusal in [
+        (statement.save, f"Statement {statement.number} is issued"),
+        (statement.delete, f"Statement {statement.number} is issued"),
+        (line.save, "This statement's line is issued"),
+        (line.delete, "This statement's line is issued"),
+        (
+            lambda: SettlementLine.objects.filter(settlement=statement).update(amount=1),
+            "This statement's line is issued",
+        ),
+    ]:
+        with pytest.raises(CommercialError) as caught:
+            attempt()
+        assert (caught.value.code, caught.value.status) == ("document_issued", 409)
+        assert caught.value.message.startswith(refusal)
+    assert Settlement.objects.get(pk=statement.pk).total == total
+
+
+def test_issuing_numbers_dates_and_signs_each_statement(cast: Cast, world: World) -> None:
+    maple_october(world)
+    _issue_october(cast)
+
+    statement = Settlement.objects.get(mno=world.northwind)
+    assert statement.number.startswith("STL-")
+    assert (statement.statement_date, statement.issued_by) == (date(2026, 11, 28), cast.finance)
+    entry = AuditEntry.objects.get(action="settlement.issue", object_id=str(statement.pk))
+    assert entry.changes == {"number": statement.number, "month": "2026-10"}
