@@ -7,10 +7,12 @@ Invoices: issuer admins (their own, once issued) and EnStream finance. Statement
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from billing import tables
 from billing.invoices import BillingProfile, CreditNote, Invoice
 from billing.invoices_close import billing_month_close, billing_month_issue
 from billing.invoices_credit import credit_note_issue, creditable
@@ -25,6 +27,7 @@ from enstream.portal.access import perm_required
 from enstream.tenancy import get_for_user_or_404
 from issuers.errors import CommercialError
 from issuers.models import Issuer
+from issuers.views.listing import ListPage
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -37,10 +40,13 @@ def _stem(document: Invoice | Settlement, kind: str) -> str:
     return document.number or f"draft-{kind}-{document.pk}"
 
 
-@perm_required(Perm.INVOICES_VIEW)
-def invoice_list(request: HttpRequest) -> HttpResponse:
-    invoices = Invoice.objects.for_user(request.user).select_related("issuer")[:200]
-    return render(request, "billing/invoices/list.html", {"invoices": invoices})
+class InvoiceList(ListPage):
+    perm = Perm.INVOICES_VIEW
+    table = tables.INVOICES
+    title = "Invoices"
+
+    def scoped_queryset(self) -> QuerySet:
+        return Invoice.objects.for_user(self.request.user).select_related("issuer")
 
 
 @perm_required(Perm.INVOICES_VIEW)
@@ -146,10 +152,13 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@perm_required(Perm.SETTLEMENTS_VIEW)
-def settlement_list(request: HttpRequest) -> HttpResponse:
-    statements = Settlement.objects.for_user(request.user).select_related("mno")[:200]
-    return render(request, "billing/settlements/list.html", {"statements": statements})
+class SettlementList(ListPage):
+    perm = Perm.SETTLEMENTS_VIEW
+    table = tables.SETTLEMENTS
+    title = "Settlement statements"
+
+    def scoped_queryset(self) -> QuerySet:
+        return Settlement.objects.for_user(self.request.user).select_related("mno")
 
 
 @perm_required(Perm.SETTLEMENTS_VIEW)

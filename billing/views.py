@@ -7,16 +7,16 @@ none. Plans are written by billing.services; the example is rated by billing.pri
 
 from typing import Any
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing import tables
+from billing.filters import PricePlanFilter
 from billing.forms import (
     ExampleForm,
     PricePlanForm,
@@ -35,53 +35,12 @@ from enstream.tenancy import get_for_user_or_404
 from issuers.errors import CommercialError
 from issuers.views.common import is_enstream, require
 from issuers.views.history import history_rows, merged
-from issuers.views.listing import Column, ListPage, Table
-
-
-class PricePlanFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Name or code")
-
-    class Meta:
-        model = PricePlan
-        fields: list[str] = []
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
-
-
-PRICE_PLANS = Table(
-    name="price-plans",
-    default_sort="name",
-    columns=(
-        Column(
-            "name",
-            "Name",
-            lambda p: p.name,
-            order_by=("name",),
-            link=lambda p: reverse("billing:price_plan_detail", kwargs={"pk": p.pk}),
-        ),
-        Column("code", "Code", lambda p: p.code, order_by=("code",)),
-        Column("currency", "Currency", lambda p: p.currency, order_by=("currency",)),
-        Column(
-            "versions",
-            "Versions",
-            lambda p: p.version_count,
-            order_by=("version_count",),
-            numeric=True,
-        ),
-        Column(
-            "current_from",
-            "Current prices from",
-            lambda p: p.current_from,
-            order_by=("current_from",),
-        ),
-    ),
-)
+from issuers.views.listing import ListPage
 
 
 class PricePlanList(ListPage):
     perm = Perm.PRICE_PLANS_VIEW
-    table = PRICE_PLANS
+    table = tables.PRICE_PLANS
     title = "Price plans"
     filterset_class = PricePlanFilter
     create_url_name = "billing:price_plan_create"

@@ -5,6 +5,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django_filters.constants import EMPTY_VALUES
 
 from enstream.accounts.roles import OrgKind
 from issuers.models import (
@@ -24,8 +25,25 @@ def _is_enstream(request: Any) -> bool:
     return request is not None and request.user.organisation.kind == OrgKind.ENSTREAM
 
 
+class SearchFilter(django_filters.CharFilter):
+    """One text box that matches any of the fields it is given (case-insensitive, anywhere in
+    the text)."""
+
+    def __init__(self, *fields: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.search_fields = fields
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        matches = Q()
+        for field in self.search_fields:
+            matches |= Q(**{f"{field}__icontains": value})
+        return qs.filter(matches)
+
+
 class IssuerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Name contains")
+    q = SearchFilter("legal_name", "organisation__name", label="Name contains")
     status = django_filters.ChoiceFilter(choices=IssuerStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=IssuerKind.choices, empty_label="Any kind")
 
@@ -33,14 +51,9 @@ class IssuerFilter(django_filters.FilterSet):
         model = Issuer
         fields: list[str] = []
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(legal_name__icontains=value) | Q(organisation__name__icontains=value)
-        )
-
 
 class AgreementFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Number or issuer")
+    q = SearchFilter("number", "issuer__legal_name", label="Number or issuer")
     status = django_filters.ChoiceFilter(choices=AgreementStatus.choices, empty_label="Any status")
     issuer = django_filters.ModelChoiceFilter(queryset=Issuer.objects.none(), empty_label="Any")
 
@@ -54,9 +67,6 @@ class AgreementFilter(django_filters.FilterSet):
             self.filters["issuer"].queryset = Issuer.objects.for_user(request.user)
         else:
             del self.filters["issuer"]
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(number__icontains=value) | Q(issuer__legal_name__icontains=value))
 
 
 class AllocationFilter(django_filters.FilterSet):

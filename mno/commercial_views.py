@@ -5,13 +5,11 @@ agreement, the capacity sold and used, and SSD counts per issuer. Nothing here r
 resale price, so none can leak to an MNO.
 """
 
-import django_filters
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from enstream.accounts.roles import OrgKind, Perm
@@ -20,67 +18,11 @@ from enstream.tenancy import get_for_user_or_404
 from issuers.models import Allocation, AllocationStatus, LineStatus
 from issuers.views.common import is_enstream, require
 from issuers.views.history import history_rows, merged
-from issuers.views.listing import Column, ListPage, Table
-from mno.models import MNO, MnoStatus, WholesaleAgreement
+from issuers.views.listing import ListPage
+from mno import tables
+from mno.filters import MnoFilter
+from mno.models import MNO, WholesaleAgreement
 from mno.selectors import mno_capacity_used, mno_issuer_usage, wholesale_agreement_in_force
-
-
-class MnoFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Name or code")
-    status = django_filters.ChoiceFilter(choices=MnoStatus.choices, empty_label="Any status")
-
-    class Meta:
-        model = MNO
-        fields: list[str] = []
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(name__icontains=value) | Q(short_code__icontains=value))
-
-
-NETWORKS = Table(
-    name="networks",
-    default_sort="name",
-    columns=(
-        Column(
-            "name",
-            "Network",
-            lambda m: m.name,
-            order_by=("name",),
-            link=lambda m: reverse("networks:detail", kwargs={"pk": m.pk}),
-        ),
-        Column("short_code", "Code", lambda m: m.short_code, order_by=("short_code",)),
-        Column(
-            "status",
-            "Status",
-            lambda m: m.get_status_display(),
-            order_by=("status",),
-            badge=lambda m: m.status,
-        ),
-        Column("wholesale", "Wholesale agreement in force", lambda m: m.wholesale_reference),
-        Column(
-            "capacity",
-            "SSD capacity",
-            lambda m: m.capacity_ssds,
-            order_by=("capacity_ssds",),
-            numeric=True,
-        ),
-        Column(
-            "approved",
-            "SSDs approved",
-            lambda m: m.approved_ssds,
-            order_by=("approved_ssds",),
-            numeric=True,
-        ),
-        Column(
-            "created",
-            "SSDs created",
-            lambda m: m.ssds_created,
-            order_by=("ssds_created",),
-            numeric=True,
-        ),
-        Column("issuers", "Issuers", lambda m: m.issuers, order_by=("issuers",), numeric=True),
-    ),
-)
 
 
 def _per_mno(value: Sum | Count) -> Subquery:
@@ -98,7 +40,7 @@ def _per_mno(value: Sum | Count) -> Subquery:
 
 class NetworkList(ListPage):
     perm = Perm.MNOS_VIEW
-    table = NETWORKS
+    table = tables.NETWORKS
     title = "Networks"
     filterset_class = MnoFilter
 

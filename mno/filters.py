@@ -1,14 +1,24 @@
-"""Search and filters of the SE registry page."""
+"""Search and filters of the networks list and the SE registry page."""
 
 import django_filters
 from django.db.models import Q, QuerySet
 
 from enstream.accounts.roles import OrgKind
-from mno.models import MNO
+from issuers.filters import SearchFilter
+from mno.models import MNO, MnoStatus
 from mno.registry import Scp, SecureElement, SeStatus
 
 # Less than this much free NV memory cannot take a payment SSD of a usual template.
 LOW_MEMORY_BYTES = 16 * 1024
+
+
+class MnoFilter(django_filters.FilterSet):
+    q = SearchFilter("name", "short_code", label="Name or code")
+    status = django_filters.ChoiceFilter(choices=MnoStatus.choices, empty_label="Any status")
+
+    class Meta:
+        model = MNO
+        fields: list[str] = []
 
 
 class SecureElementFilter(django_filters.FilterSet):

@@ -10,11 +10,13 @@ from django.utils.safestring import SafeString
 register = template.Library()
 
 # One tone per status word, whichever machine it belongs to (issuer, agreement, network line,
-# allocation, MNO): the colour says "fine", "waiting" or "stopped" the same way everywhere.
+# allocation, MNO, invoice, statement): the colour says "fine", "waiting" or "stopped" the same
+# way everywhere.
 _TONES = {
     "live": "success",
     "active": "success",
     "approved": "success",
+    "issued": "success",
     "signed": "info",
     "planned": "info",
     "onboarding": "info",

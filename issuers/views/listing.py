@@ -72,9 +72,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """`then_by`: fields, always ascending, that order the rows a sort leaves tied (before the
+    primary key); `empty`: what an empty list says."""
+
     name: str
     columns: tuple[Column, ...]
     default_sort: str
+    then_by: tuple[str, ...] = ()
+    empty: str = "Nothing matches."
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name and c.sortable), None)
@@ -87,7 +92,8 @@ class Table:
         column = self.column(key.lstrip("-"))
         assert column is not None, f"{self.name}: default sort {key!r} is not a sortable column"
         sign = "-" if descending else ""
-        return key, [f"{sign}{field}" for field in column.order_by] + [f"{sign}pk"]
+        fields = [f"{sign}{field}" for field in column.order_by]
+        return key, [*fields, *self.then_by, f"{sign}pk"]
 
 
 class _Echo:
