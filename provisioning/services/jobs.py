@@ -63,7 +63,19 @@ def job_create(
     cause: str = "",
     context: dict[str, Any] | None = None,
 ) -> Job:
-    """Queue a job; it starts at once if its SE is free, else when the SE's active job ends."""
+    """Queue a job; it starts at once if its SE is free, else when the SE's active job ends.
+
+    Under the SE's turn lock, a job for a free SE is written ready (three statements: the
+    lock, a look at the SE's open jobs, the insert); behind others it queues, first come
+    first served."""
+    se_turn_lock(se.pk)
+    open_states = set(
+        Job.objects.filter(se_id=se.pk, state__in=OPEN_STATES)
+        .values_list("state", flat=True)
+        .distinct()
+    )
+    now = timezone.now()
+    starts = not open_states
     job = Job.objects.create(
         kind=kind,
         se=se,
@@ -75,9 +87,17 @@ def job_create(
         cause=cause,
         context=context or {},
         created_by=acting_user(actor),
+        state=JobState.READY if starts else JobState.QUEUED,
+        started_at=now if starts else None,
+        enqueued_at=now if starts else None,
     )
-    activate_next(se.pk)
-    job.refresh_from_db(fields=["state", "started_at", "enqueued_at"])
+    if starts:
+        enqueue(job.pk)
+    elif not open_states & set(ACTIVE_STATES):
+        # Only queued jobs and none active: their turn was lost (see the re-drive); the
+        # oldest, not this one, goes first.
+        activate_next(se.pk)
+        job.refresh_from_db(fields=["state", "started_at", "enqueued_at"])
     return job
 
 
