@@ -22,9 +22,11 @@ class DecisionForm(ActionForm):
     cap = forms.IntegerField(required=False, min_value=1, help_text="SSD cap (approve)")
 
 
-class CommercialAdmin(SimpleHistoryAdmin):
+class RoleAdmin(admin.ModelAdmin):
+    """Shown to the roles that hold `view_perm`, each seeing the rows its organisation may
+    (`for_user`); never written here."""
+
     view_perm: Perm = Perm.ISSUERS_VIEW
-    action_form = DecisionForm
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return has_perm(request.user, self.view_perm)
@@ -43,6 +45,10 @@ class CommercialAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_user(request.user)  # type: ignore[attr-defined]
+
+
+class CommercialAdmin(RoleAdmin, SimpleHistoryAdmin):
+    action_form = DecisionForm
 
 
 def run_service(
