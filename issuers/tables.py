@@ -1,41 +1,16 @@
 """The columns of the issuer, agreement and allocation lists (screen and CSV alike)."""
 
-from django.urls import reverse
-
-from issuers.views.listing import Column, Table
-
-
-def _url(name: str, pk: int) -> str:
-    return reverse(name, kwargs={"pk": pk})
-
+from issuers.views.listing import Column, Table, detail_link, field_column, status_column
 
 ISSUERS = Table(
     name="issuers",
     default_sort="legal_name",
     columns=(
-        Column(
-            "legal_name",
-            "Legal name",
-            lambda i: i.legal_name,
-            order_by=("legal_name",),
-            link=lambda i: _url("issuers:detail", i.pk),
-        ),
+        field_column("legal_name", "Legal name", "legal_name", link=detail_link("issuers:detail")),
         Column("kind", "Kind", lambda i: i.get_kind_display(), order_by=("kind",)),
-        Column(
-            "status",
-            "Status",
-            lambda i: i.get_status_display(),
-            order_by=("status",),
-            badge=lambda i: i.status,
-        ),
+        status_column(),
         Column("payment_networks", "Issues on", lambda i: i.get_payment_networks_display()),
-        Column(
-            "networks_live",
-            "Networks live",
-            lambda i: i.networks_live,
-            order_by=("networks_live",),
-            numeric=True,
-        ),
+        field_column("networks_live", "Networks live", "networks_live", numeric=True),
         Column(
             "created",
             "Created",
@@ -49,32 +24,14 @@ AGREEMENTS = Table(
     name="agreements",
     default_sort="number",
     columns=(
-        Column(
-            "number",
-            "Number",
-            lambda a: a.number,
-            order_by=("number",),
-            link=lambda a: _url("issuers:agreement_detail", a.pk),
-        ),
-        Column("issuer", "Issuer", lambda a: a.issuer.legal_name, order_by=("issuer__legal_name",)),
-        Column(
-            "status",
-            "Status",
-            lambda a: a.get_status_display(),
-            order_by=("status",),
-            badge=lambda a: a.status,
-        ),
-        Column("effective_on", "Effective", lambda a: a.effective_on, order_by=("effective_on",)),
-        Column("expires_on", "Expires", lambda a: a.expires_on, order_by=("expires_on",)),
-        Column("ended_on", "Ended", lambda a: a.ended_on, order_by=("ended_on",)),
+        field_column("number", "Number", "number", link=detail_link("issuers:agreement_detail")),
+        field_column("issuer", "Issuer", "issuer__legal_name"),
+        status_column(),
+        field_column("effective_on", "Effective", "effective_on"),
+        field_column("expires_on", "Expires", "expires_on"),
+        field_column("ended_on", "Ended", "ended_on"),
         Column("price_plan", "Price plan", lambda a: a.price_plan.name),
-        Column(
-            "networks",
-            "Networks",
-            lambda a: a.current_lines,
-            order_by=("current_lines",),
-            numeric=True,
-        ),
+        field_column("networks", "Networks", "current_lines", numeric=True),
     ),
 )
 
@@ -87,46 +44,18 @@ ALLOCATIONS = Table(
             "#",
             lambda a: a.pk,
             order_by=("id",),
-            link=lambda a: _url("issuers:allocation_detail", a.pk),
+            link=detail_link("issuers:allocation_detail"),
             # An identifier, not a quantity: "#2167", never "#2,167".
             display=lambda a: str(a.pk),
         ),
-        Column(
-            "issuer",
-            "Issuer",
-            lambda a: a.network_line.agreement.issuer.legal_name,
-            order_by=("network_line__agreement__issuer__legal_name",),
-        ),
-        Column(
-            "network",
-            "Network",
-            lambda a: a.network_line.mno.name,
-            order_by=("network_line__mno__name",),
-        ),
-        Column(
-            "status",
-            "Status",
-            lambda a: a.get_status_display(),
-            order_by=("status",),
-            badge=lambda a: a.status,
-        ),
+        field_column("issuer", "Issuer", "network_line__agreement__issuer__legal_name"),
+        field_column("network", "Network", "network_line__mno__name"),
+        status_column(),
         Column("nv_quota", "NV quota (bytes)", lambda a: a.nv_quota_bytes, numeric=True),
         Column("v_quota", "V quota (bytes)", lambda a: a.v_quota_bytes, numeric=True),
-        Column(
-            "expected",
-            "SSDs asked",
-            lambda a: a.expected_ssds,
-            order_by=("expected_ssds",),
-            numeric=True,
-        ),
-        Column("cap", "Cap", lambda a: a.approved_cap, order_by=("approved_cap",), numeric=True),
-        Column(
-            "created",
-            "SSDs created",
-            lambda a: a.ssds_created,
-            order_by=("ssds_created",),
-            numeric=True,
-        ),
+        field_column("expected", "SSDs asked", "expected_ssds", numeric=True),
+        field_column("cap", "Cap", "approved_cap", numeric=True),
+        field_column("created", "SSDs created", "ssds_created", numeric=True),
         Column(
             "requested",
             "Requested",

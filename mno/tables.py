@@ -1,50 +1,23 @@
 """The columns of the networks list (screen and CSV alike)."""
 
-from django.urls import reverse
-
-from issuers.views.listing import Column, Table
+from issuers.views.listing import Column, Table, detail_link, field_column, status_column
 
 NETWORKS = Table(
     name="networks",
     default_sort="name",
     columns=(
-        Column(
+        field_column(
             "name",
             "Network",
-            lambda m: m.name,
-            order_by=("name",),
-            link=lambda m: reverse("networks:detail", kwargs={"pk": m.pk}),
+            "name",
+            link=detail_link("networks:detail"),
         ),
-        Column("short_code", "Code", lambda m: m.short_code, order_by=("short_code",)),
-        Column(
-            "status",
-            "Status",
-            lambda m: m.get_status_display(),
-            order_by=("status",),
-            badge=lambda m: m.status,
-        ),
+        field_column("short_code", "Code", "short_code"),
+        status_column(),
         Column("wholesale", "Wholesale agreement in force", lambda m: m.wholesale_reference),
-        Column(
-            "capacity",
-            "SSD capacity",
-            lambda m: m.capacity_ssds,
-            order_by=("capacity_ssds",),
-            numeric=True,
-        ),
-        Column(
-            "approved",
-            "SSDs approved",
-            lambda m: m.approved_ssds,
-            order_by=("approved_ssds",),
-            numeric=True,
-        ),
-        Column(
-            "created",
-            "SSDs created",
-            lambda m: m.ssds_created,
-            order_by=("ssds_created",),
-            numeric=True,
-        ),
-        Column("issuers", "Issuers", lambda m: m.issuers, order_by=("issuers",), numeric=True),
+        field_column("capacity", "SSD capacity", "capacity_ssds", numeric=True),
+        field_column("approved", "SSDs approved", "approved_ssds", numeric=True),
+        field_column("created", "SSDs created", "ssds_created", numeric=True),
+        field_column("issuers", "Issuers", "issuers", numeric=True),
     ),
 )

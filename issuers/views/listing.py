@@ -10,10 +10,12 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -68,6 +70,28 @@ class Column:
         if self.link is not None:
             return format_html('<a href="{}">{}</a>', self.link(obj), value)
         return format_html("{}", value)
+
+
+def detail_link(url_name: str) -> Callable[[Any], str]:
+    """A column's link to the row's own page (a URL that takes its `pk`)."""
+    return lambda obj: reverse(url_name, kwargs={"pk": obj.pk})
+
+
+def field_column(name: str, header: str, field: str, **options: Any) -> Column:
+    """A column that shows one field or annotation and sorts by it; `field` is an ORM path
+    (`issuer__legal_name`)."""
+    return Column(name, header, attrgetter(field.replace("__", ".")), order_by=(field,), **options)
+
+
+def status_column() -> Column:
+    """The row's status as a badge, sorted by the status."""
+    return Column(
+        "status",
+        "Status",
+        lambda obj: obj.get_status_display(),
+        order_by=("status",),
+        badge=attrgetter("status"),
+    )
 
 
 @dataclass(frozen=True)
