@@ -51,14 +51,13 @@ class FrozenWhenIssuedQuerySet(TenantQuerySet):
         self._refuse_if_issued()
         return super().delete()
 
-
-class IssuedDocumentQuerySet(FrozenWhenIssuedQuerySet):
     def for_organisation(self, organisation: Any) -> TenantQuerySet:
-        # Drafts are EnStream's preview: the other party sees a document once it is issued.
+        # Drafts are EnStream's preview: the other party sees a document, and its lines, once
+        # it is issued.
         scoped = super().for_organisation(organisation)
         if organisation.kind == OrgKind.ENSTREAM:
             return scoped
-        return scoped.filter(status=DocumentStatus.ISSUED)
+        return scoped.filter(**{self.status_path: DocumentStatus.ISSUED})
 
 
 class IssuedDocument(models.Model):

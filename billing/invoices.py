@@ -16,7 +16,6 @@ from billing.documents import (
     FrozenWhenIssuedQuerySet,
     IssuedDocument,
     IssuedDocumentLine,
-    IssuedDocumentQuerySet,
     amount_field,
     frozen,
 )
@@ -57,7 +56,7 @@ class DocumentCounter(models.Model):
         return f"{self.series}: {self.last_number}"
 
 
-class InvoiceQuerySet(IssuedDocumentQuerySet):
+class InvoiceQuerySet(FrozenWhenIssuedQuerySet):
     tenant_lookups: ClassVar[dict[str, str]] = {OrgKind.ISSUER: "issuer__organisation"}
     label = "This invoice"
 

@@ -12,7 +12,6 @@ from billing.documents import (
     FrozenWhenIssuedQuerySet,
     IssuedDocument,
     IssuedDocumentLine,
-    IssuedDocumentQuerySet,
 )
 from enstream.accounts.roles import OrgKind
 
@@ -23,7 +22,7 @@ class SettlementItem(models.TextChoices):
     CREDENTIAL_PROVISIONED = "credential_provisioned", "Credential provisioned"
 
 
-class SettlementQuerySet(IssuedDocumentQuerySet):
+class SettlementQuerySet(FrozenWhenIssuedQuerySet):
     tenant_lookups: ClassVar[dict[str, str]] = {OrgKind.MNO: "mno__organisation"}
     label = "This settlement statement"
 

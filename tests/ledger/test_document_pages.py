@@ -3,7 +3,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from billing.invoices import Invoice
+from billing.invoices import Invoice, InvoiceLine
 from billing.invoices_close import billing_month_close
 from billing.settlements import Settlement
 from enstream.audit.models import AuditEntry
@@ -49,6 +49,10 @@ def test_an_issuer_sees_only_issued_invoices_of_its_own(
 
     assert client.get(_url("invoice_detail", draft.pk)).status_code == 404
     assert "No invoices yet." in client.get(reverse("billing_reports:invoices")).content.decode()
+    # Nor its lines, whichever way they are reached.
+    assert draft.lines.exists()
+    assert not InvoiceLine.objects.for_user(cast.maple_admin).exists()
+    assert InvoiceLine.objects.for_user(cast.finance).filter(invoice=draft).exists()
 
 
 def test_other_issuers_get_404_on_an_invoice_and_its_downloads(
