@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from enstream.api.views import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -23,5 +25,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
         name="api-redoc",
     ),
+    # Any other /api/ path answers in the API's error shape (the reference pages' own paths
+    # without their slash are left to APPEND_SLASH's redirect).
+    re_path(r"^api/(?!(?:schema|docs|redoc)$)", api_not_found, name="api-not-found"),
     path("", include("enstream.portal.urls")),
 ]
