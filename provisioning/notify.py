@@ -56,6 +56,17 @@ def credential_event(
     )
 
 
+def credential_card_data_required(credential: Credential) -> None:
+    """The replacement of a credential whose line moved to a new SIM is ready there; the
+    issuer answers with POST /credentials/{id}/card-data (the card data was purged)."""
+    credential_event(
+        credential,
+        EventType.CREDENTIAL_CARD_DATA_REQUIRED,
+        code="card_data_required",
+        replaces={"id": str(credential.replaces_id)},
+    )
+
+
 def job_failed(job: Job) -> None:
     payload: dict[str, Any] = {
         "job": {"id": str(job.pk), "kind": job.kind, "state": job.state},

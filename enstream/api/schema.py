@@ -2,8 +2,9 @@
 
 Loaded by the apikeys app at start-up, so drf-spectacular knows the extensions before it
 builds the schema. `add_error_responses` (a SPECTACULAR_SETTINGS post-processing hook) adds
-the one error shape and the answers every operation can give (401, 403, 429, and for POST
-the idempotency ones) to each operation, so integrators see them next to the happy path.
+the one error shape and the answers every operation can give (401, 403, 429, for POST the
+idempotency ones, 400 where there are query parameters, 404 where a path names an object) to
+each operation, so integrators see them next to the happy path.
 """
 
 from typing import Any
@@ -35,6 +36,11 @@ _COMMON = {
     "403": "The key lacks the scope (`insufficient_scope`) or is used from an address outside "
     "its allow-list (`ip_not_allowed`).",
     "429": "Rate limit reached (`rate_limited`); wait for `Retry-After` seconds.",
+}
+# Filters, cursors and other query parameters are validated: a wrong value answers 400.
+_QUERY = {
+    "400": "A query parameter is invalid (a filter value that is no choice, `invalid_choice`; "
+    "a cursor not from a previous page, `invalid_cursor`); `field` names it.",
 }
 _POST = {
     "400": "Invalid input, or no Idempotency-Key (`idempotency_key_missing`).",
@@ -84,6 +90,8 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             extra = {**_COMMON, **(_POST if method == "post" else {})}
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                extra = {**_QUERY, **extra}
             if "{" in path:
                 extra["404"] = "No such object, or it belongs to another organisation."
             if not operation.get("security") or {} in operation["security"]:

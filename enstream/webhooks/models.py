@@ -17,6 +17,10 @@ class EventType(models.TextChoices):
     CREDENTIAL_FAILED = "credential.failed", "credential.failed: provisioning failed"
     CREDENTIAL_SUSPENDED = "credential.suspended", "credential.suspended"
     CREDENTIAL_DELETED = "credential.deleted", "credential.deleted"
+    CREDENTIAL_CARD_DATA_REQUIRED = (
+        "credential.card_data_required",
+        "credential.card_data_required: a card moved to a new SIM waits for its card data",
+    )
     JOB_FAILED = "job.failed", "job.failed: an over-the-air job failed"
 
 

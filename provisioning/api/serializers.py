@@ -73,6 +73,13 @@ class CredentialCreateInput(serializers.Serializer):
     card_data = CardDataInput()
 
 
+class CardDataSupplyInput(serializers.Serializer):
+    card_data = CardDataInput(
+        help_text="The same card as the credential's (its number is checked against it), as "
+        "in POST /credentials; a renewed expiry is taken."
+    )
+
+
 class SuspendInput(serializers.Serializer):
     reason = serializers.CharField(
         required=False,

@@ -36,6 +36,7 @@ from issuers.api.base import acting_person
 from issuers.models import Issuer
 from provisioning.api.filters import CredentialFilter
 from provisioning.api.serializers import (
+    CardDataSupplyInput,
     CredentialCreateInput,
     CredentialSerializer,
     EligibilityQuery,
@@ -47,6 +48,7 @@ from provisioning.carddata import CardData
 from provisioning.errors import ProvisioningError
 from provisioning.models import Credential, Job
 from provisioning.services import (
+    credential_card_data_supply,
     credential_delete,
     credential_provision,
     credential_resume,
@@ -125,6 +127,33 @@ class CredentialPagination(CursorPagination):
     max_page_size = 200
     ordering = "-requested_at"
 
+    def get_page_size(self, request: Request) -> int:
+        # DRF takes a limit that is no whole number for the default; it is a bad query
+        # parameter, and the client should hear of it rather than get pages of another size.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError(
+                {"limit": [f"A whole number from 1 to {self.max_page_size}."]}, code="invalid"
+            )
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page, from 1 ({self.page_size} when absent; more than "
+                    f"{self.max_page_size} is taken as {self.max_page_size})."
+                )
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
     def decode_cursor(self, request: Request) -> Any:
         # DRF answers a bad cursor with 404; it is a bad query parameter like any other.
         try:
@@ -171,7 +200,7 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     ordering = "-requested_at"
 
     def get_permissions(self) -> list[Any]:
-        if self.action == "create":
+        if self.action in ("create", "card_data"):
             return [_PROVISION()]
         if self.action in ("suspend", "resume", "remove"):
             return [_LIFECYCLE()]
@@ -224,6 +253,44 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             actor=acting_person(request),
         )
         return self._accepted(credential, job)
+
+    @extend_schema(
+        summary="Supply the card data of a credential moved to a new SIM",
+        parameters=[ID],
+        request=CardDataSupplyInput,
+        responses={
+            202: CredentialSerializer,
+            400: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description="The card data is invalid (`invalid_pan`, `card_expired`, ...), "
+                "or it is not this credential's card (`card_mismatch`, field "
+                "`card_data.pan`); or no Idempotency-Key (`idempotency_key_missing`).",
+            ),
+            409: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description="The credential is not waiting for card data (`invalid_state`), "
+                "or a request with this Idempotency-Key is still running "
+                "(`idempotency_in_progress`).",
+            ),
+        },
+        description="After a SIM swap or a port to a new SIM, the replacement credential is "
+        "prepared on the new SIM and waits (`reason.code` `card_data_required`, webhook "
+        "`credential.card_data_required`) for its card data, purged after the first "
+        "personalisation. Send the same card as in POST /credentials: one over-the-air job "
+        "personalises it, and `credential.active` follows.",
+    )
+    @action(detail=True, methods=["post"], url_path="card-data", url_name="card-data")
+    @idempotent
+    def card_data(self, request: Request, pk: Any = None) -> Response:
+        incoming = CardDataSupplyInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        credential = self.get_object()
+        job = credential_card_data_supply(
+            credential=credential,
+            card_data=CardData(**incoming.validated_data["card_data"]),
+            actor=acting_person(request),
+        )
+        return self._accepted(self._reread(credential), job)
 
     @extend_schema(
         summary="Suspend a credential",

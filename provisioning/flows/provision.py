@@ -177,3 +177,4 @@ class MigrateFlow(ProvisionFlow):
         credential.reason = diagnose("card_data_required").cause[:300]
         credential.updated_at = timezone.now()
         credential.save(update_fields=["reason_code", "reason", "updated_at"])
+        notify.credential_card_data_required(credential)

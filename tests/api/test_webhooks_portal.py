@@ -37,6 +37,23 @@ def test_an_issuer_admin_adds_an_endpoint_and_sees_its_secret_once(
     assert secret not in detail
 
 
+def test_an_admin_can_subscribe_an_endpoint_to_the_card_data_required_event(
+    client: Client, cast: Cast
+) -> None:
+    login_verified(client, cast.maple_admin)
+    form = client.get("/webhooks/new/").content.decode()
+    assert 'value="credential.card_data_required"' in form
+    client.post(
+        "/webhooks/new/",
+        {
+            "url": "https://hooks.maple.example/in",
+            "mode": "sandbox",
+            "event_types": ["credential.card_data_required"],
+        },
+    )
+    assert WebhookEndpoint.objects.get().event_types == ["credential.card_data_required"]
+
+
 def test_an_http_url_is_a_form_error(client: Client, cast: Cast, settings) -> None:
     settings.ENSTREAM_WEBHOOK_ALLOW_HTTP_LOOPBACK = False
     login_verified(client, cast.maple_admin)

@@ -22,7 +22,13 @@ def _credential(cast: Cast) -> tuple[str, str]:
     return str(credential.pk), str(job.pk)
 
 
-@_also("credential-detail", "credential-suspend", "credential-resume", "credential-delete")
+@_also(
+    "credential-detail",
+    "credential-suspend",
+    "credential-resume",
+    "credential-delete",
+    "credential-card-data",
+)
 def _credential_case(cast: Cast) -> Case:
     credential, _ = _credential(cast)
     return {"pk": credential}, [cast.prairie_admin, cast.outsider], cast.maple_operator

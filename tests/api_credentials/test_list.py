@@ -107,6 +107,9 @@ def test_a_subscriber_is_found_by_any_spelling_of_the_number(
         ({"last4": "44"}, "last4", "invalid"),
         ({"state": "lost"}, "state", "invalid_choice"),
         ({"msisdn": "nobody"}, "msisdn", "invalid_msisdn"),
+        ({"limit": "ten"}, "limit", "invalid"),
+        ({"limit": "0"}, "limit", "invalid"),
+        ({"limit": ""}, "limit", "invalid"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_it(
@@ -130,6 +133,14 @@ def test_pages_follow_the_cursor_without_repeats_or_gaps(
     seen += [row["id"] for row in page["results"]]
     assert page["next"] is None
     assert seen == [three["third"], three["second"], three["first"]]
+
+
+def test_a_limit_past_the_maximum_is_taken_as_the_maximum_not_refused(
+    api: APIClient, keys: Keys, three: dict
+) -> None:
+    response = api.get(URL, {"limit": 500}, **bearer(keys.live))
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
 
 
 def test_a_forged_cursor_is_a_400_naming_it(api: APIClient, keys: Keys, three: dict) -> None:
