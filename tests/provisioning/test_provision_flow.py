@@ -3,11 +3,13 @@
 import json
 
 import pytest
+from django.db.models import F
 
 from enstream.webhooks.models import WebhookEvent
 from issuers.models import Allocation
 from mno.custody import sd_keyset
 from provisioning.engine.context import JobContext
+from provisioning.errors import ProvisioningError
 from provisioning.gp.registry import LifeCycle
 from provisioning.models import Credential, CredentialState, DomainState, JobState, JobStep
 from provisioning.profiles import DGI_RECORD
@@ -208,3 +210,16 @@ def test_the_active_webhook_describes_the_card_as_the_api_does_and_never_with_it
     assert described["expiry"] == "2030-12"
     assert described["last4"] == VISA_PAN[-4:]
     assert VISA_PAN not in json.dumps(event.payload)
+
+
+def test_a_full_live_allocation_stops_live_sims_but_not_the_sandbox(
+    market: Market, pump: Pump
+) -> None:
+    Allocation.objects.filter(pk=market.allocation.pk).update(approved_cap=F("ssds_created"))
+    with pytest.raises(ProvisioningError) as refused:
+        provision(market, virtual_se(market.northwind))
+    assert refused.value.code == "allocation_full"
+    _, job = provision(market, virtual_se(market.northwind, sandbox=True), sandbox=True)
+    pump.run()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED, (job.failure_code, job.failure_message)
