@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enstream.webhooks.models import EventType
+from mno.custody import sd_keysets_destroy
 from mno.registry import MoveKind, SubscriberMove
 from provisioning import events, notify
 from provisioning.eligibility import allocation_for, assess
@@ -118,13 +119,15 @@ def _to_new_sim(credential: Credential, move: SubscriberMove, cause: str) -> Job
 
 
 def _release_domains(move: SubscriberMove) -> None:
-    """The old SIM is retired: the SSDs on it no longer take any allocation's place."""
+    """The old SIM is retired: the SSDs on it no longer take any allocation's place, and
+    custody destroys their keys (nobody is to open them again)."""
     for domain in (
         IssuerDomain.objects.select_for_update()
         .filter(se=move.from_se)
         .exclude(state=DomainState.DELETED)
     ):
         events.ssd_deleted(domain=domain, job=None)
+        sd_keysets_destroy(se=move.from_se, sd_aid=domain.aid)
         domain.state, domain.deleted_at = DomainState.DELETED, timezone.now()
         domain.save(update_fields=["state", "deleted_at"])
 

@@ -4,7 +4,7 @@ import pytest
 
 from enstream.webhooks.models import WebhookEvent
 from issuers.models import Allocation, AllocationStatus
-from mno.custody import sd_keyset
+from mno.custody import KeySetState, SdKeySet, sd_keyset
 from mno.se_services import se_port, se_swap_sim
 from provisioning.gp.registry import LifeCycle
 from provisioning.models import Credential, CredentialState, DomainState, Job, JobState
@@ -64,6 +64,9 @@ def test_after_a_sim_swap_the_card_is_prepared_on_the_new_sim_and_the_old_one_vo
     assert card.application(replacement.instance_aid_bytes).lifecycle == LifeCycle.SELECTABLE
     # The old SIM's SSD was given back, the new one counted: one in use, as before.
     assert Allocation.objects.get(pk=market.allocation.pk).ssds_created == 121
+    # Custody keeps no key that opens the old SIM's SSD.
+    old_keys = SdKeySet.objects.filter(se=old_se, sd_aid=old.domain.aid)
+    assert set(old_keys.values_list("state", flat=True)) == {KeySetState.DESTROYED}
     deleted = WebhookEvent.objects.get(event_type="credential.deleted")
     assert deleted.payload["replacement"]["id"] == str(replacement.pk)
     assert deleted.payload["reason"]["code"] == "sim_swap"
