@@ -4,28 +4,11 @@ Every refusal carries a machine-readable `code` that the API returns as is and t
 a message a person can act on, and, when one input is at fault, the `field` that caused it.
 """
 
-from typing import Any
+from enstream.errors import ServiceError
 
 
-class CommercialError(Exception):
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        field: str | None = None,
-        status: int = 400,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.status = status
-        self.details = details or {}
-
-    def __str__(self) -> str:
-        return self.message
+class CommercialError(ServiceError):
+    """A refusal of the commercial model."""
 
 
 def forbidden(message: str) -> CommercialError:

@@ -16,12 +16,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from enstream.errors import ServiceError
+
 NON_FIELD = {"non_field_errors", "__all__"}
 
 
 class ServiceRefused(exceptions.APIException):
-    """A service's domain error (it refused, with a code and maybe a field) as an API answer.
-    Views raise it from their app's error type; see issuers.api.views for the pattern."""
+    """A service's refusal (enstream.errors.ServiceError: a code, maybe a field) as an API
+    answer; the handler below makes one of every ServiceError a view lets through."""
 
     def __init__(
         self,
@@ -58,7 +60,15 @@ def error_body(code: str, message: str, field: str | None = None, **extra: Any) 
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, ServiceError):
+        exc = ServiceRefused(
+            code=exc.code,
+            message=exc.message,
+            field=exc.field,
+            status_code=exc.status,
+            details=exc.details,
+        )
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )

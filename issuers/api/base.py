@@ -6,12 +6,9 @@ from typing import Any
 from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from enstream.accounts.models import User
 from enstream.accounts.roles import OrgKind
-from enstream.api.exceptions import ServiceRefused
-from issuers.errors import CommercialError
 
 
 def _is_staff(request: Request) -> bool:
@@ -62,17 +59,6 @@ class CommercialViewSet(viewsets.GenericViewSet):
         if self._object is None:
             self._object = super().get_object()
         return self._object
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, CommercialError):
-            exc = ServiceRefused(
-                code=exc.code,
-                message=exc.message,
-                field=exc.field,
-                status_code=exc.status,
-                details=exc.details,
-            )
-        return super().handle_exception(exc)
 
     def input(self, serializer_class: type, request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())

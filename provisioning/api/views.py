@@ -28,7 +28,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enstream.accounts.roles import Perm
-from enstream.api.exceptions import ServiceRefused
 from enstream.api.idempotency import idempotent
 from enstream.api.permissions import HasScope
 from enstream.apikeys.models import Mode
@@ -45,7 +44,6 @@ from provisioning.api.serializers import (
     SuspendInput,
 )
 from provisioning.carddata import CardData
-from provisioning.errors import ProvisioningError
 from provisioning.models import Credential, Job
 from provisioning.services import (
     credential_card_data_supply,
@@ -83,22 +81,7 @@ def caller_issuer(request: Request) -> Issuer:
     return issuer
 
 
-class ProvisioningAnswers:
-    """The services' refusals in the API's one error shape, with their codes and fields."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ProvisioningError):
-            exc = ServiceRefused(
-                code=exc.code,
-                message=exc.message,
-                field=exc.field,
-                status_code=exc.status,
-                details=exc.details,
-            )
-        return super().handle_exception(exc)  # type: ignore[misc]
-
-
-class EligibilityView(ProvisioningAnswers, APIView):
+class EligibilityView(APIView):
     permission_classes = [_READ]
 
     @extend_schema(
@@ -165,7 +148,7 @@ class CredentialPagination(CursorPagination):
             ) from None
 
 
-class ScopedViewSet(ProvisioningAnswers, viewsets.GenericViewSet):
+class ScopedViewSet(viewsets.GenericViewSet):
     """Looks the named object up (404 for anyone else's) before a body or an Idempotency-Key
     is judged, so that a stranger learns nothing and no 404 is kept for a replay."""
 
