@@ -107,6 +107,7 @@ class CeleryWorkers:
         env["ENSTREAM_KEK_BACKEND"] = settings.ENSTREAM_KEK_BACKEND
         env["ENSTREAM_KEK_FILE"] = str(settings.ENSTREAM_KEK_FILE)
         env["ENSTREAM_DATA_DIR"] = str(settings.DATA_DIR)
+        env["ENSTREAM_CACHE_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")
         env.pop("ENSTREAM_CELERY_EAGER", None)
         return env
 
