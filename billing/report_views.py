@@ -62,6 +62,33 @@ def _operations(row: Row) -> list[int]:
     return [row.operation(kind) for kind in UsageKind.values]
 
 
+def _usage_headers(kinds: list[str]) -> list[str]:
+    """The usage columns an issuer x network row exports, after whatever names the row."""
+    return [
+        "Active credentials",
+        "SSDs",
+        "Bytes allocated",
+        "Bytes used",
+        "Provisioning success",
+        "p50 ms",
+        "p95 ms",
+        *kinds,
+    ]
+
+
+def _usage_cells(row: Row) -> list[Any]:
+    return [
+        _credentials(row.active_credentials),
+        row.ssds,
+        row.allocated_bytes,
+        row.used_bytes,
+        _rate(row),
+        _ms(row.jobs.p50_ms if row.jobs else None),
+        _ms(row.jobs.p95_ms if row.jobs else None),
+        *_operations(row),
+    ]
+
+
 @perm_required(Perm.USAGE_REPORTS_VIEW)
 def report_home(request: HttpRequest) -> HttpResponse:
     organisation = request.user.organisation
@@ -87,34 +114,13 @@ def report_home(request: HttpRequest) -> HttpResponse:
                 [
                     "Issuer",
                     "Network",
-                    "Active credentials",
-                    "SSDs",
-                    "Bytes allocated",
-                    "Bytes used",
-                    "Provisioning success",
-                    "p50 ms",
-                    "p95 ms",
-                    *kinds,
+                    *_usage_headers(kinds),
                     "Revenue",
                     "Wholesale cost",
                     "Margin",
                 ],
                 [
-                    [
-                        r.issuer.legal_name,
-                        r.mno.name,
-                        _credentials(r.active_credentials),
-                        r.ssds,
-                        r.allocated_bytes,
-                        r.used_bytes,
-                        _rate(r),
-                        _ms(r.jobs.p50_ms if r.jobs else None),
-                        _ms(r.jobs.p95_ms if r.jobs else None),
-                        *_operations(r),
-                        r.revenue,
-                        r.cost,
-                        r.margin,
-                    ]
+                    [r.issuer.legal_name, r.mno.name, *_usage_cells(r), r.revenue, r.cost, r.margin]
                     for r in report.rows
                 ],
             ),
@@ -175,31 +181,8 @@ def issuer_report_view(request: HttpRequest, pk: int) -> HttpResponse:
         f"issuer-{issuer.pk}-{report.rng.start}-{report.rng.end}",
         {
             "networks": lambda: (
-                [
-                    "Network",
-                    "Active credentials",
-                    "SSDs",
-                    "Bytes allocated",
-                    "Bytes used",
-                    "Provisioning success",
-                    "p50 ms",
-                    "p95 ms",
-                    *kinds,
-                ],
-                [
-                    [
-                        r.mno.name,
-                        _credentials(r.active_credentials),
-                        r.ssds,
-                        r.allocated_bytes,
-                        r.used_bytes,
-                        _rate(r),
-                        _ms(r.jobs.p50_ms if r.jobs else None),
-                        _ms(r.jobs.p95_ms if r.jobs else None),
-                        *_operations(r),
-                    ]
-                    for r in report.rows
-                ],
+                ["Network", *_usage_headers(kinds)],
+                [[r.mno.name, *_usage_cells(r)] for r in report.rows],
             ),
             "charges": lambda: (
                 ["Charge", "Network", "Quantity", "Unit price", "Amount"],
