@@ -101,12 +101,11 @@ class UsageRollupQuerySet(TenantQuerySet):
     }
 
 
-class UsageRollup(models.Model):
-    """Sum of one day's events of one kind for one issuer on one network, split by the month
-    they are billed into (late events of a closed month land in another row)."""
+class _Rollup(models.Model):
+    """One period's sum of one kind of event for one issuer on one network, split by the
+    month it is billed into; the period is the subclass's own field."""
 
     id = models.BigAutoField(primary_key=True)
-    day = models.DateField()
     issuer = models.ForeignKey("issuers.Issuer", on_delete=models.CASCADE, related_name="+")
     mno = models.ForeignKey("mno.MNO", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32, choices=UsageKind.choices)
@@ -115,6 +114,16 @@ class UsageRollup(models.Model):
     events = models.PositiveIntegerField(default=0)
 
     objects = UsageRollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class UsageRollup(_Rollup):
+    """Sum of one day's events of one kind for one issuer on one network, split by the month
+    they are billed into (late events of a closed month land in another row)."""
+
+    day = models.DateField()
 
     class Meta:
         ordering = ["day", "issuer", "mno", "kind"]
@@ -132,20 +141,11 @@ class UsageRollup(models.Model):
         return f"{self.day} {self.kind} x{self.quantity}"
 
 
-class UsageMonthRollup(models.Model):
+class UsageMonthRollup(_Rollup):
     """The same sums per calendar month: a month's report or close reads a few thousand of
     these rows instead of thirty times as many daily ones (docs/billing.md, "Rollups")."""
 
-    id = models.BigAutoField(primary_key=True)
     month = models.DateField(help_text="The first day of the month the usage happened in.")
-    issuer = models.ForeignKey("issuers.Issuer", on_delete=models.CASCADE, related_name="+")
-    mno = models.ForeignKey("mno.MNO", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=32, choices=UsageKind.choices)
-    billed_month = models.DateField()
-    quantity = models.BigIntegerField(default=0)
-    events = models.PositiveIntegerField(default=0)
-
-    objects = UsageRollupQuerySet.as_manager()
 
     class Meta:
         ordering = ["month", "issuer", "mno", "kind"]
